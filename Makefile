@@ -1,0 +1,50 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   install, start a server with a simulated fleet, print the dashboard URL
+#   make test   install (with the test browser), lint, type-check and run every test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: demo serve test lint typecheck unit browser bench bench-decode bench-server bench-dashboard clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/evfault demo
+
+serve: $(STAMP)
+	$(BIN)/evfault serve
+
+browser:
+	scripts/install-browser.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -q
+
+test: $(STAMP) browser lint typecheck
+	$(BIN)/pytest -q -ra
+
+bench: bench-decode bench-server bench-dashboard
+
+bench-decode: $(STAMP)
+	$(BIN)/python benchmarks/decode_throughput.py
+
+bench-server: $(STAMP)
+	$(BIN)/python benchmarks/server_load.py
+
+bench-dashboard: $(STAMP)
+	$(BIN)/python benchmarks/dashboard_load.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache

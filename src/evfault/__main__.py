@@ -1,0 +1,3 @@
+from evfault.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""OCPP messages in, typed faults and conformance warnings out. Pure: no I/O."""

@@ -1,0 +1,106 @@
+"""Every setting, declared once: CLI options, environment variables, validation and docs.
+
+Nothing below the CLI and the app setup reads `os.environ`; they receive a `Settings`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: Any
+    type: type
+    help: str
+
+    @property
+    def env(self) -> str:
+        return "EVFAULT_" + self.name.upper()
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+TABLE: tuple[Setting, ...] = (
+    Setting("db", "sqlite:///evfault.db", str,
+            "Database URL: a SQLite file (default) or postgresql://user@host/dbname."),
+    Setting("host", "127.0.0.1", str, "Address to listen on."),
+    Setting("port", 8180, int, "Port for OCPP, dashboard and API (0 picks a free one)."),
+    Setting("heartbeat_interval", 300, int,
+            "Heartbeat interval (s) sent to chargers in BootNotification responses."),
+    Setting("offline_grace", 120.0, float,
+            "Seconds a charger's connection may be gone before it counts as offline."),
+    Setting("silence_heartbeats", 3.0, float,
+            "A connected charger silent for this many heartbeat intervals counts as offline."),
+    Setting("reboot_window", 60.0, float,
+            "Seconds after a BootNotification in which active errors must be re-reported."),
+    Setting("clock_skew", 300.0, float,
+            "Seconds a charger's timestamp may lie in the future before it is distrusted."),
+    Setting("require_subprotocol", False, bool,
+            "Refuse chargers that offer no OCPP subprotocol instead of serving them as 1.6."),
+    Setting("max_charger_id", 48, int, "Longest charge point id accepted."),
+    Setting("commit_interval", 0.002, float,
+            "Seconds the writer waits to gather more messages into one commit."),
+    Setting("log_level", "info", str, "Log level: debug, info, warning or error."),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    db: str = "sqlite:///evfault.db"
+    host: str = "127.0.0.1"
+    port: int = 8180
+    heartbeat_interval: int = 300
+    offline_grace: float = 120.0
+    silence_heartbeats: float = 3.0
+    reboot_window: float = 60.0
+    clock_skew: float = 300.0
+    require_subprotocol: bool = False
+    max_charger_id: int = 48
+    commit_interval: float = 0.002
+    log_level: str = "info"
+
+    def with_overrides(self, **values: Any) -> Settings:
+        """A copy with the given values; None means 'not given' and keeps the current one."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message says which and why."""
+
+
+def _convert(setting: Setting, raw: str) -> Any:
+    if setting.type is bool:
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off", ""):
+            return False
+        raise SettingsError(f"{setting.env} must be true or false, not {raw!r}.")
+    try:
+        return setting.type(raw)
+    except ValueError:
+        raise SettingsError(
+            f"{setting.env} must be a {setting.type.__name__}, not {raw!r}."
+        ) from None
+
+
+def from_env(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from EVFAULT_* environment variables over the defaults."""
+    env = os.environ if environ is None else environ
+    values = {s.name: _convert(s, env[s.env]) for s in TABLE if s.env in env}
+    return Settings(**values)
+
+
+def _check_table() -> None:
+    names = [f.name for f in fields(Settings)]
+    assert names == [s.name for s in TABLE], "Settings and TABLE must list the same names"
+
+
+_check_table()

@@ -1,0 +1,1 @@
+"""Per connector: the set of active errors; per charger: connectivity. Pure: no I/O."""
