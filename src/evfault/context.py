@@ -1,0 +1,29 @@
+"""The seams of a running server, built once by the app setup and handed to every part.
+
+Web routes reach it as `request.app.state.services`; the OCPP layer receives it directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from evfault.bus import InProcessBus
+from evfault.catalog.catalog import Catalog
+from evfault.settings import Settings
+from evfault.store.model import Store
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    bus: InProcessBus
+    catalog: Catalog
+    clock: Callable[[], datetime] = utc_now
+    started_at: datetime = field(default_factory=utc_now)
