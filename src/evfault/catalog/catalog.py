@@ -19,10 +19,10 @@ class Catalog:
         self._by_ref: dict[tuple[str, str], CatalogEntry] = {}
         self._by_code: dict[str, list[CatalogEntry]] = {}
         for entry in self.entries:
-            self._by_ref[(entry.scheme, entry.code.upper())] = entry
+            self._by_ref[(entry.scheme.lower(), entry.code.upper())] = entry
             for name in (entry.code, *entry.aliases):
                 self._by_code.setdefault(name.upper(), []).append(entry)
-        self._by_vendor = {v.lower(): s for s in self.schemes.values() for v in s.vendor_ids}
+        self._by_vendor = {_vendor_key(v): s for s in self.schemes.values() for v in s.vendor_ids}
         self._patterns = [
             (re.compile(s.code_pattern, re.IGNORECASE), s.name)
             for s in self.schemes.values()
@@ -36,8 +36,8 @@ class Catalog:
         return len(self.entries)
 
     def get(self, scheme: str, code: str) -> CatalogEntry | None:
-        """The entry for `code` in `scheme` (case-insensitive code), or None."""
-        return self._by_ref.get((scheme, code.upper()))
+        """The entry for `code` in `scheme` (both case-insensitive), or None."""
+        return self._by_ref.get((scheme.strip().lower(), code.strip().upper()))
 
     def candidates(self, code: str) -> list[CatalogEntry]:
         """Every entry, in any scheme, that this code (or alias) names."""
@@ -45,6 +45,7 @@ class Catalog:
 
     def resolve(self, ref: str, scheme: str | None = None) -> list[CatalogEntry]:
         """Entries for `scheme:code`, or a bare code (possibly several: ambiguous)."""
+        ref = ref.strip()
         if scheme is None and ":" in ref and not ref.startswith("http"):
             scheme, _, ref = ref.partition(":")
         if scheme:
@@ -56,7 +57,7 @@ class Catalog:
         """The scheme a vendorId selects (com.evgo.mrec → evgo-mrec), if any."""
         if not vendor_id:
             return None
-        return self._by_vendor.get(vendor_id.strip().lower().rstrip("/"))
+        return self._by_vendor.get(_vendor_key(vendor_id))
 
     def scheme_for_code(self, code: str) -> str | None:
         """The scheme whose code pattern a bare code matches (CX011 → chargex-mrec)."""
@@ -66,41 +67,62 @@ class Catalog:
         return None
 
     def in_scheme(self, scheme: str) -> list[CatalogEntry]:
-        return [e for e in self.entries if e.scheme == scheme]
+        """Every entry of one scheme (named in any case), in file order."""
+        name = scheme.strip().lower()
+        return [e for e in self.entries if e.scheme == name]
 
-    def search(self, text: str, lang: str = DEFAULT_LANG, limit: int | None = None) -> list[
-        CatalogEntry
-    ]:
-        """Entries matching words (a code, or words copied from a screen), best first."""
+    def search(
+        self, text: str, lang: str = DEFAULT_LANG, limit: int | None = None
+    ) -> list[CatalogEntry]:
+        """Entries matching words (a code, or words copied from a screen), best first.
+
+        Entries matching more of the words rank first. Words need not all match (a photo of a
+        screen is noisy), but an entry must match more than half as many words as the best one.
+        """
         words = [w for w in re.split(r"[^\w]+", text.lower()) if w]
         if not words:
             return []
-        scored = [(self._score(e, words, lang), i, e) for i, e in enumerate(self.entries)]
-        hits = [(-s, i, e) for s, i, e in scored if s > 0]
-        hits.sort(key=lambda t: (t[0], t[1]))
-        found = [e for _, _, e in hits]
+        phrase = " ".join(words)
+        ranked = []
+        for index, entry in enumerate(self.entries):
+            matched, score = _score(entry, words, phrase, lang)
+            if matched:
+                ranked.append(((-matched, -score, index), entry))
+        ranked.sort(key=lambda pair: pair[0])
+        best = -ranked[0][0][0] if ranked else 0
+        found = [entry for key, entry in ranked if -key[0] * 2 > best]
         return found[:limit] if limit else found
 
-    @staticmethod
-    def _score(entry: CatalogEntry, words: list[str], lang: str) -> int:
-        text = entry.text(lang)
-        code = entry.code.lower()
-        names = {code, *(a.lower() for a in entry.aliases)}
-        title = text.title.lower()
-        body = " ".join((text.summary, entry.category, *entry.classification)).lower()
-        score = 0
-        for word in words:
-            if word in names:
-                score += 100
-            elif any(word in n for n in names) and len(word) >= 3:
-                score += 30
-            elif word in title:
-                score += 10
-            elif word in body:
-                score += 3
-            else:
-                return 0 if len(words) == 1 else score
-        return score
+
+def _score(entry: CatalogEntry, words: list[str], phrase: str, lang: str) -> tuple[int, int]:
+    """(how many words match, how well): a code or alias beats the title, the title the body."""
+    text = entry.text(lang)
+    names = {entry.code.lower(), *(a.lower() for a in entry.aliases)}
+    title = text.title.lower()
+    body = " ".join((text.summary, entry.category, *entry.classification)).lower()
+    matched = score = 0
+    for word in words:
+        points = _word_points(word, names, title, body)
+        matched += points > 0
+        score += points
+    if len(words) > 1 and phrase in title:
+        score += 50
+    return matched, score
+
+
+def _word_points(word: str, names: set[str], title: str, body: str) -> int:
+    if word in names:
+        return 100
+    if len(word) >= 3 and any(word in name for name in names):
+        return 30
+    if word in title:
+        return 10
+    return 3 if word in body else 0
+
+
+def _vendor_key(vendor_id: str) -> str:
+    """vendorId values compare case-insensitively and without a trailing slash."""
+    return vendor_id.strip().lower().rstrip("/")
 
 
 @lru_cache(maxsize=1)

@@ -58,6 +58,7 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
+COMPARISONS: tuple[str, ...] = tuple(_COMPARE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,12 +110,14 @@ class CatalogEntry:
 
     def text(self, lang: str = DEFAULT_LANG) -> EntryText:
         """The texts in `lang`, falling back to English, then to any language present."""
-        return (
-            self.texts.get(lang)
-            or self.texts.get(lang.split("-")[0])
-            or self.texts.get(DEFAULT_LANG)
-            or next(iter(self.texts.values()))
-        )
+        return self.texts[self.text_lang(lang)]
+
+    def text_lang(self, lang: str = DEFAULT_LANG) -> str:
+        """The language `text(lang)` answers in: `lang`, its base language, English, or any."""
+        for candidate in (lang, lang.replace("_", "-").split("-")[0].lower(), DEFAULT_LANG):
+            if candidate in self.texts:
+                return candidate
+        return next(iter(self.texts))
 
     @property
     def title(self) -> str:
