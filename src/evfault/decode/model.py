@@ -84,6 +84,9 @@ class Report:
     rule: SetRule = SetRule.REPLACE
     timestamp: datetime | None = None  # the charger's own time, parsed; None if absent/broken
     timestamp_raw: str | None = None
+    # The OCPP version of the message ("1.6", "2.0.1"): tells the tracker whether a per-code clear
+    # was a 1.6 "Error <code> resolved" status or a 2.x NotifyEvent `cleared` flag.
+    version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,9 @@ class Decoded:
     reports: tuple[Report, ...] = ()
     warnings: tuple[DecodeWarning, ...] = ()
     payload: dict[str, object] | None = field(default=None, hash=False, compare=False)
+    # The text in front of the JSON on a log line (time, charger id, arrow), kept raw for the
+    # log analyser; None when the input was the message alone.
+    prefix: str | None = None
 
     @property
     def faults(self) -> tuple[Fault, ...]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from evfault.decode.model import Report
+from evfault.decode.model import Report, SetRule
 
 
 class ClearedBy(StrEnum):
@@ -50,6 +50,11 @@ class Incident:
     reports: int = 1
     cleared_at: datetime | None = None
     cleared_by: ClearedBy | None = None
+    cleared_received_at: datetime | None = None  # when evfault heard what cleared it
+    # How the latest report naming it relates to the connector's set: a REPLACE report only
+    # sweeps away incidents that REPLACE reports opened, so a plain status from an EVerest
+    # charger cannot wipe the ChargeX codes it clears one by one.
+    set_rule: SetRule = SetRule.REPLACE
 
     @property
     def active(self) -> bool:
@@ -83,6 +88,7 @@ class StatusChange:
     status: str
     at: datetime
     previous: str | None = None
+    time_flagged: bool = False  # dated by receipt: the charger's timestamp was unusable
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,58 @@
+"""The shapes `Tracker.restore` reads: rows from the store, named only by what is used.
+
+They are protocols, so the store's own `ConnectorRow` and `ChargerRow` fit as they are and the
+pure tracker never imports the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
+
+from evfault.tracking.model import Incident
+
+
+class ConnectorSnapshot(Protocol):
+    """A connector's latest reported status."""
+
+    @property
+    def charger_id(self) -> str: ...
+
+    @property
+    def connector_id(self) -> int: ...
+
+    @property
+    def status(self) -> str | None: ...
+
+
+class ChargerSnapshot(Protocol):
+    """What the store knows of a charger's connectivity."""
+
+    @property
+    def charger_id(self) -> str: ...
+
+    @property
+    def online(self) -> bool: ...
+
+    @property
+    def last_seen(self) -> datetime | None: ...
+
+    @property
+    def booted_at(self) -> datetime | None: ...
+
+
+def first_of_each(incidents: Iterable[Incident]) -> list[Incident]:
+    """The active incidents, one per (charger, connector, code): the earliest opened wins.
+
+    The tracker never stores two, but a store written by hand or by an old version might; the
+    earliest keeps the longest honest duration.
+    """
+    seen: set[tuple[str, int, str, str]] = set()
+    kept = []
+    for incident in sorted((i for i in incidents if i.active), key=lambda i: i.opened_at):
+        ident = (incident.charger_id, incident.connector_id, *incident.key)
+        if ident not in seen:
+            seen.add(ident)
+            kept.append(incident)
+    return kept
