@@ -1,0 +1,131 @@
+"""`evfault decode [FILE|-] [--json]`: OCPP-J frames, payloads or log lines → faults, one by one.
+
+The input is streamed line by line, so a log of any size runs in constant memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import orjson
+import typer
+
+from evfault.decode import Decoded, Fault, default_decoder
+from evfault.decode.export import decoded_to_dict
+from evfault.errors import UserError
+
+SourceArg = Annotated[
+    str,
+    typer.Argument(
+        help="A file with one frame, payload or log line per line (.gz too); - for stdin.",
+        metavar="FILE|-",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="One JSON object per input line (JSON Lines).")
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add `decode` to the app (once, however often it is called)."""
+    if any(c.name == "decode" for c in app.registered_commands):
+        return
+    app.command("decode")(decode_command)
+
+
+def decode_command(source: SourceArg = "-", as_json: JsonOpt = False) -> None:
+    """Decode OCPP-J frames, payloads or log lines: faults, clears and warnings per line."""
+    decoder = default_decoder()
+    render = json_line if as_json else text_block
+    out = sys.stdout
+    try:
+        with open_lines(source) as lines:
+            for number, line in enumerate(lines, start=1):
+                if line.strip():
+                    out.write(render(number, decoder.decode_text(line)))
+    except BrokenPipeError:  # `evfault decode big.log | head`: the reader has had enough
+        _silence_stdout()
+
+
+@contextlib.contextmanager
+def open_lines(source: str) -> Iterator[TextIO]:
+    """The lines of a file (plain or gzip) or of stdin; a person's mistake is a UserError."""
+    if source == "-":
+        yield sys.stdin
+        return
+    path = Path(source)
+    if not path.exists():
+        raise UserError(f"There is no file {source}; give a log file, or - to read stdin.")
+    if path.is_dir():
+        raise UserError(f"{source} is a folder; give one log file, or - to read stdin.")
+    try:
+        handle = _open(path)
+    except OSError as exc:
+        raise UserError(f"Cannot read {source} ({exc.strerror or exc}).") from None
+    with handle:
+        yield handle
+
+
+def _open(path: Path) -> TextIO:
+    # Bad bytes in a log must not stop the run: they become U+FFFD and the line still decodes.
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
+    return path.open(encoding="utf-8", errors="replace")
+
+
+def json_line(number: int, decoded: Decoded) -> str:
+    """{"line": n, "faults": [...], "cleared": [...], "warnings": [...], ...} and a newline."""
+    record = {"line": number, **decoded_to_dict(decoded)}
+    return orjson.dumps(record).decode() + "\n"
+
+
+def text_block(number: int, decoded: Decoded) -> str:
+    """A heading for the message, then one indented line per fault, clear and warning."""
+    lines = [f"line {number}: {_heading(decoded)}"]
+    for report in decoded.reports:
+        where = _connector(report.connector_id)
+        lines += [f"  fault    {_fault(f)}  ({where})" for f in report.faults]
+        lines += [f"  cleared  {_fault(f)}  ({where})" for f in report.cleared]
+        if report.clear_all:
+            lines.append(f"  cleared  every error on {where} (NoError)")
+    lines += [f"  warning  [{w.rule}] {w.message}" for w in decoded.warnings]
+    return "\n".join(lines) + "\n"
+
+
+def _heading(decoded: Decoded) -> str:
+    if decoded.action is None:
+        return "a reply from the central system" if decoded.message_id else "not a message"
+    version = f" (OCPP {decoded.version})" if decoded.version else ""
+    statuses = [f"{_connector(r.connector_id)} {r.status}" for r in decoded.reports if r.status]
+    nothing = "" if decoded.reports else ", no faults"
+    detail = f": {', '.join(statuses)}" if statuses else nothing
+    return f"{decoded.action}{version}{detail}"
+
+
+def _connector(connector_id: int) -> str:
+    return "whole charger" if connector_id == 0 else f"connector {connector_id}"
+
+
+def _fault(fault: Fault) -> str:
+    text = f"{fault.scheme}:{fault.code}  {fault.title}"
+    if fault.reading is not None:
+        text += f"  {fault.reading.raw} {fault.reading.unit}"
+    elif fault.info:
+        text += f"  info {fault.info!r}"
+    if fault.entry is None and fault.vendor_id:
+        text += f"  vendorId {fault.vendor_id!r}"
+    return text
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
