@@ -67,6 +67,7 @@ class StatusEventRow:
     vendor_error_code: str | None
     charger_time: datetime | None
     received_at: datetime
+    id: int | None = None  # assigned by the store
 
 
 @dataclass(slots=True)
@@ -125,6 +126,15 @@ class IncidentQuery:
     offset: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    """What a tracker needs after a restart to carry on where the last process stopped."""
+
+    incidents: list[Incident]  # the active ones
+    connectors: list[ConnectorRow]
+    chargers: list[ChargerRow]
+
+
 class Store(Protocol):
     """SQLite and PostgreSQL behind one async interface."""
 
@@ -153,6 +163,11 @@ class Store(Protocol):
         self, charger_id: str, limit: int = 50, before_id: int | None = None
     ) -> list[MessageRow]: ...
 
+    async def status_events(
+        self, charger_id: str, limit: int = 50, before_id: int | None = None
+    ) -> list[StatusEventRow]:
+        """Status notifications as reported, newest first (paged like messages)."""
+
     async def status_changes(
         self, charger_id: str, since: datetime | None = None, limit: int = 500
     ) -> list[StatusChange]: ...
@@ -160,3 +175,6 @@ class Store(Protocol):
     async def connectivity(
         self, charger_id: str | None = None, since: datetime | None = None, limit: int = 500
     ) -> list[ConnectivityChange]: ...
+
+    async def load_state(self) -> StoredState:
+        """Active incidents, connectors and chargers, read together (for the tracker's restore)."""

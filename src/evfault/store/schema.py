@@ -1,0 +1,199 @@
+"""The database schema as SQLAlchemy Core tables: what the migrations are checked against.
+
+Every timestamp column is `UtcDateTime`: timezone-aware UTC datetimes go in and come out on both
+backends. PostgreSQL keeps them as `timestamptz`; SQLite, which has no date type, keeps them as
+fixed-width ISO 8601 text (`2024-05-01T12:00:00.000000+00:00`), so text order is time order and
+range filters work on the plain column.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from evfault.store.times import as_utc, iso_utc
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always stored as UTC and always read back timezone-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Text())
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return iso_utc(value)
+        return as_utc(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return as_utc(value)
+
+
+def _id_column() -> Column[int]:
+    # SQLite only makes a column the rowid (cheap, monotonic) when it is exactly INTEGER
+    # PRIMARY KEY; PostgreSQL needs 64 bits for a log that grows by thousands of rows a second.
+    return Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+                  autoincrement=True)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    }
+)
+
+chargers = Table(
+    "chargers",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("vendor", String),
+    Column("model", String),
+    Column("serial", String),
+    Column("firmware", String),
+    Column("protocol", String),
+    Column("first_seen", UtcDateTime),
+    Column("last_seen", UtcDateTime),
+    Column("booted_at", UtcDateTime),
+    Column("online", Boolean, nullable=False),
+    Column("offline_since", UtcDateTime),
+    Column("node", String),
+)
+
+# Connectors and incidents are state: they belong to a charger and go when it goes. The append-only
+# logs below carry no foreign key on purpose: at thousands of rows a second a per-row key check
+# (a row lock on PostgreSQL) is measurable, and the raw log should outlive a deleted charger.
+connectors = Table(
+    "connectors",
+    metadata,
+    Column("charger_id", String, ForeignKey("chargers.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("connector_id", Integer, primary_key=True, autoincrement=False),
+    Column("status", String, nullable=False),
+    Column("error_code", String),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    _id_column(),
+    Column("charger_id", String, nullable=False),
+    Column("direction", String, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("action", String),
+    Column("message_id", String),
+    Column("raw", Text, nullable=False),
+    Index(None, "charger_id", "id"),
+)
+
+status_events = Table(
+    "status_events",
+    metadata,
+    _id_column(),
+    Column("charger_id", String, nullable=False),
+    Column("connector_id", Integer, nullable=False),
+    Column("status", String),
+    Column("error_code", String),
+    Column("info", Text),
+    Column("vendor_id", String),
+    Column("vendor_error_code", String),
+    Column("charger_time", UtcDateTime),
+    Column("received_at", UtcDateTime, nullable=False),
+    Index(None, "charger_id", "id"),
+)
+
+status_changes = Table(
+    "status_changes",
+    metadata,
+    _id_column(),
+    Column("charger_id", String, nullable=False),
+    Column("connector_id", Integer, nullable=False),
+    Column("status", String, nullable=False),
+    Column("previous", String),
+    Column("at", UtcDateTime, nullable=False),
+    Column("time_flagged", Boolean, nullable=False),
+    Index(None, "charger_id", "at"),
+)
+
+connectivity = Table(
+    "connectivity",
+    metadata,
+    _id_column(),
+    Column("charger_id", String, nullable=False),
+    Column("online", Boolean, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("reason", String, nullable=False),
+    Index(None, "charger_id", "at"),
+    Index(None, "at"),  # the fleet-wide uptime report reads every charger's changes by time
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("charger_id", String, ForeignKey("chargers.id", ondelete="CASCADE"), nullable=False),
+    Column("connector_id", Integer, nullable=False),
+    Column("scheme", String, nullable=False),
+    Column("code", String, nullable=False),
+    Column("title", String, nullable=False),
+    Column("severity", String, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("opened_received_at", UtcDateTime, nullable=False),
+    Column("vendor_id", String),
+    Column("error_code", String),
+    Column("info", Text),
+    Column("reading_value", Float),
+    Column("reading_unit", String),
+    Column("status", String),
+    Column("warning_only", Boolean, nullable=False),
+    Column("time_flagged", Boolean, nullable=False),
+    Column("last_seen_at", UtcDateTime),
+    Column("reports", Integer, nullable=False),
+    Column("cleared_at", UtcDateTime),
+    Column("cleared_by", String),
+    Column("cleared_received_at", UtcDateTime),
+    Column("set_rule", String, nullable=False),
+    Index(None, "charger_id", "opened_at"),
+    Index(None, "code"),
+    # The newest-first history without filters (the API's default listing).
+    Index(None, "opened_at"),
+)
+
+# The dashboard and a restarting tracker read only the active incidents: a partial index keeps
+# that read proportional to what is broken now, not to years of history.
+Index(
+    "ix_incidents_active",
+    incidents.c.charger_id,
+    sqlite_where=incidents.c.cleared_at.is_(None),
+    postgresql_where=incidents.c.cleared_at.is_(None),
+)
