@@ -1,0 +1,74 @@
+"""What a virtual charger says, per OCPP version: v16.py and v201.py implement the same methods.
+
+The charger decides *what happens* (a car arrives, a fault trips); the dialect turns each
+happening into that version's messages and answers the central system's calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from evfault.sim.link import CallErrorReply, Reply
+from evfault.sim.state import ActiveFault, Connector
+
+if TYPE_CHECKING:
+    from evfault.sim.charger import VirtualCharger
+
+Answer = Callable[["VirtualCharger", dict[str, Any]], Reply]
+
+
+def answer_with(answers: Mapping[str, Answer], ch: VirtualCharger, action: str,
+                payload: dict[str, Any]) -> Reply:
+    """Answer a central system's call from a version's table; unknown → NotImplemented."""
+    handler = answers.get(action)
+    if handler is None:
+        return CallErrorReply("NotImplemented",
+                              f"{action} is not implemented by this simulated charger")
+    return handler(ch, payload)
+
+
+VENDOR = "evfault"
+MODEL = "SimCharger"
+FIRMWARE = "evfault-sim-1"
+
+
+class Dialect(Protocol):
+    subprotocol: str
+
+    async def boot(self, ch: VirtualCharger) -> tuple[bool, float]:
+        """Send BootNotification: (accepted, interval the server gave)."""
+
+    async def announce(self, ch: VirtualCharger, connector: Connector) -> None:
+        """The connector's current status (and active faults), after boot or reconnect."""
+
+    async def plug_in(self, ch: VirtualCharger, connector: Connector) -> None: ...
+
+    async def start(self, ch: VirtualCharger, connector: Connector) -> None:
+        """Authorise and start the transaction; the connector is charging."""
+
+    async def meter(self, ch: VirtualCharger, connector: Connector) -> None: ...
+
+    async def suspend(self, ch: VirtualCharger, connector: Connector) -> None: ...
+
+    async def stop(self, ch: VirtualCharger, connector: Connector, reason: str) -> None:
+        """End the transaction (1.6 StopTransaction reason values; mapped for 2.0.1)."""
+
+    async def unplug(self, ch: VirtualCharger, connector: Connector) -> None: ...
+
+    async def fault_raised(self, ch: VirtualCharger, connector: Connector,
+                           fault: ActiveFault) -> None:
+        """Report a new fault (raises MrecError before sending anything it may not send)."""
+
+    async def fault_cleared(self, ch: VirtualCharger, connector: Connector,
+                            fault: ActiveFault) -> None: ...
+
+    def answer(self, ch: VirtualCharger, action: str, payload: dict[str, Any]) -> Reply:
+        """The answer to a call from the central system (follow-ups go through ch.later)."""
+
+
+def dialect_for(protocol: str) -> Dialect:
+    from evfault.sim.v16 import V16Dialect
+    from evfault.sim.v201 import V201Dialect
+
+    return V16Dialect() if protocol == "1.6" else V201Dialect()
