@@ -1,0 +1,400 @@
+"""The OpenAPI 3.0 document for /api/v1, written by hand next to the shapes it describes.
+
+Swagger UI (the /docs page) reads it; a test validates it and checks real answers against
+its schemas, so the document cannot drift from what the endpoints send.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from evfault.web.params import SEVERITIES
+
+Schema = dict[str, Any]
+
+VERSION = "1.0.0"
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def string(description: str = "", nullable: bool = False, fmt: str | None = None) -> Schema:
+    schema: Schema = {"type": "string"}
+    if fmt:
+        schema["format"] = fmt
+    if nullable:
+        schema["nullable"] = True
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def time(description: str = "", nullable: bool = False) -> Schema:
+    return string(description or "UTC, ISO 8601", nullable, "date-time")
+
+
+def integer(description: str = "", nullable: bool = False) -> Schema:
+    schema: Schema = {"type": "integer", "description": description}
+    if nullable:
+        schema["nullable"] = True
+    return schema
+
+
+def boolean(description: str = "") -> Schema:
+    return {"type": "boolean", "description": description}
+
+
+def array(items: Schema) -> Schema:
+    return {"type": "array", "items": items}
+
+
+def obj(properties: dict[str, Schema], required: tuple[str, ...] | None = None,
+        nullable: bool = False, description: str = "") -> Schema:
+    schema: Schema = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties if required is None else required),
+    }
+    if nullable:
+        schema["nullable"] = True
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def listing(key: str, item: Schema) -> Schema:
+    return obj({
+        key: array(item),
+        "total": integer("How many match, over all pages."),
+        "limit": integer("Page size used."),
+        "offset": integer("Index of the first item of this page."),
+        "next": string("Address of the next page; null on the last one.", nullable=True),
+    })
+
+
+SEVERITY = {"type": "string", "enum": list(SEVERITIES)}
+
+
+def incident_schema() -> Schema:
+    return obj({
+        "id": string("Stable id of the incident."),
+        "charger_id": string(),
+        "connector_id": integer("0 means the whole charger."),
+        "scheme": string("Code family, e.g. ocpp16, evgo-mrec, chargex-mrec, unknown."),
+        "code": string("e.g. F001, CX011, GroundFailure."),
+        "ref": string("scheme:code"),
+        "title": string(),
+        "severity": string("critical, warning or info."),
+        "info": string("The info text the charger sent with it.", nullable=True),
+        "reading": obj({"value": {"type": "number"}, "unit": string(nullable=True)},
+                       nullable=True, description="The sensor reading paired with the code."),
+        "status": string("Connector status reported with it.", nullable=True),
+        "vendor_id": string(nullable=True),
+        "error_code": string("OCPP 1.6 errorCode it travelled with.", nullable=True),
+        "warning_only": boolean("Reported with a non-Faulted status: charging still possible."),
+        "time_flagged": boolean("The charger's own timestamp was missing or implausible."),
+        "opened_at": time(),
+        "opened_received_at": time("When evfault received the report that opened it."),
+        "last_seen_at": time(nullable=True),
+        "reports": integer("How many reports carried it."),
+        "active": boolean(),
+        "cleared_at": time("Null while active.", nullable=True),
+        "cleared_by": string("NoError, resolved, replaced, cleared-event or reboot.",
+                             nullable=True),
+        "duration_s": {"type": "number", "description": "Seconds open so far, or in total."},
+        "charger_url": string("The charger's page."),
+        "explanation": obj({
+            "summary": string(),
+            "operator_steps": array(string()),
+            "help_url": string(),
+        }, nullable=True, description="The catalog's text; null for an unknown code."),
+    })
+
+
+def connector_schema() -> Schema:
+    return obj({
+        "charger_id": string(),
+        "connector_id": integer("0 means the whole charger."),
+        "status": string("Latest reported status; null if none was reported.", nullable=True),
+        "error_code": string(nullable=True),
+        "updated_at": time(nullable=True),
+        "active_errors": array(ref("Incident")),
+    })
+
+
+def charger_schema() -> Schema:
+    return obj({
+        "id": string(),
+        "url": string("The charger's page."),
+        "online": boolean(),
+        "offline_since": time(nullable=True),
+        "last_seen": time(nullable=True),
+        "first_seen": time(nullable=True),
+        "vendor": string(nullable=True),
+        "model": string(nullable=True),
+        "serial": string(nullable=True),
+        "firmware": string(nullable=True),
+        "protocol": string("1.6 or 2.0.1", nullable=True),
+        "booted_at": time(nullable=True),
+        "error_count": integer(),
+        "worst_severity": string(nullable=True),
+        "connectors": array(ref("Connector")),
+    })
+
+
+def detail_schema() -> Schema:
+    extra = obj({
+        "generated_at": time(),
+        "active_errors": array(ref("Incident")),
+        "recent_incidents": array(ref("Incident")),
+        "status_changes": array(ref("StatusChange")),
+        "connectivity": array(ref("ConnectivityChange")),
+        "timeline": array(ref("TimelineEntry")),
+        "messages": array(ref("Message")),
+    })
+    return {"allOf": [ref("Charger"), extra]}
+
+
+def timeline_schema() -> Schema:
+    return obj({
+        "at": time(),
+        "kind": {"type": "string",
+                 "enum": ["error-opened", "error-cleared", "status", "offline", "online"]},
+        "title": string(),
+        "connector_id": integer(nullable=True),
+        "severity": string(nullable=True),
+        "detail": string(nullable=True),
+        "until": time("End of an offline period; null while it lasts.", nullable=True),
+        "incident_id": string(nullable=True),
+    })
+
+
+def small_schemas() -> dict[str, Schema]:
+    return {
+        "Error": obj({"error": string("One sentence saying what was wrong.")}),
+        "Health": obj({"status": string(), "time": time(), "uptime_s": {"type": "number"}}),
+        "StatusChange": obj({
+            "charger_id": string(), "connector_id": integer(), "status": string(),
+            "previous": string(nullable=True), "at": time(),
+        }),
+        "ConnectivityChange": obj({
+            "charger_id": string(), "online": boolean(), "at": time(),
+            "reason": string("connected, disconnected, silent or restored"),
+        }),
+        "Message": obj({
+            "id": integer(nullable=True), "charger_id": string(),
+            "direction": {"type": "string", "enum": ["in", "out"]}, "at": time(),
+            "action": string(nullable=True), "message_id": string(nullable=True),
+            "raw": string("The OCPP-J frame exactly as it crossed the wire."),
+        }),
+        "CodeEntry": {
+            "type": "object",
+            "description": "One catalog entry, all fields, texts in the asked language.",
+            "required": ["scheme", "code", "title", "severity"],
+            "properties": {
+                "scheme": string(), "code": string(), "title": string(), "severity": SEVERITY,
+            },
+            "additionalProperties": True,
+        },
+        "Fault": {
+            "type": "object",
+            "required": ["scheme", "code", "raw_code", "known", "title", "severity", "reading"],
+            "properties": {
+                "scheme": string(), "code": string(), "raw_code": string("As it arrived."),
+                "known": boolean("Whether the catalog knows the code."), "title": string(),
+                "severity": SEVERITY, "vendor_id": string(nullable=True),
+                "error_code": string(nullable=True), "info": string(nullable=True),
+                "reading": obj({"value": {"type": "number"}, "unit": string(nullable=True)},
+                               nullable=True),
+                "connector_id": integer(nullable=True),
+            },
+        },
+        "DecodeWarning": obj({"rule": string("A stable id."), "message": string()}),
+        "DecodeResult": obj({
+            "faults": array(ref("Fault")),
+            "cleared": array(ref("Fault")),
+            "warnings": array(ref("DecodeWarning")),
+            "messages": array({
+                "type": "object",
+                "description": "Each message decoded on its own (version, action, reports…).",
+                "additionalProperties": True,
+            }),
+        }),
+    }
+
+
+def dashboard_schema() -> Schema:
+    notice = obj({
+        "scheme": string(), "code": string(), "ref": string(), "title": string(),
+        "severity": string(), "summary": string(nullable=True),
+        "operator_steps": array(string()), "help_url": string(nullable=True),
+    }, required=("scheme", "code", "title", "severity"))
+    return obj({
+        "generated_at": time(),
+        "filters": {"type": "object", "additionalProperties": {"type": "string",
+                                                               "nullable": True}},
+        "summary": {"type": "object", "additionalProperties": True},
+        "errors": array(ref("Incident")),
+        "notifications": array(notice),
+        "platform": {"type": "object", "additionalProperties": notice},
+        "chargers": array(ref("Charger")),
+    })
+
+
+def schemas() -> dict[str, Schema]:
+    return {
+        **small_schemas(),
+        "Incident": incident_schema(),
+        "Connector": connector_schema(),
+        "Charger": charger_schema(),
+        "ChargerDetail": detail_schema(),
+        "TimelineEntry": timeline_schema(),
+        "ChargerList": listing("chargers", ref("Charger")),
+        "ErrorList": listing("errors", ref("Incident")),
+        "CodeList": listing("codes", ref("CodeEntry")),
+        "Dashboard": dashboard_schema(),
+    }
+
+
+# ---- parameters and operations ---------------------------------------------------------
+
+
+def query(name: str, description: str, schema: Schema | None = None) -> Schema:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+def path(name: str, description: str) -> Schema:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": {"type": "string"}}
+
+
+def paging(default: int, maximum: int) -> list[Schema]:
+    return [
+        query("limit", f"Page size (default {default}).",
+              {"type": "integer", "minimum": 1, "maximum": maximum, "default": default}),
+        query("offset", "Items to skip.", {"type": "integer", "minimum": 0, "default": 0}),
+    ]
+
+
+def json_body(schema: Schema, description: str) -> Schema:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def error(description: str) -> Schema:
+    return json_body(ref("Error"), description)
+
+
+def operation(summary: str, ok: Schema, params: list[Schema] | None = None,
+              errors: dict[str, str] | None = None, tag: str = "operator",
+              description: str = "") -> Schema:
+    responses = {"200": ok} | {code: error(text) for code, text in (errors or {}).items()}
+    op: Schema = {"summary": summary, "tags": [tag], "parameters": params or [],
+                  "responses": responses}
+    if description:
+        op["description"] = description
+    return op
+
+
+BAD_QUERY = {"400": "A query value could not be used; the sentence says which."}
+LANG = query("lang", "Language of the texts, e.g. en or de; falls back to English.")
+SEVERITY_PARAM = query("severity", "Only this severity.", SEVERITY)
+FILTERS = [
+    query("charger_id", "Only this charger."),
+    query("code", "Only this code (F001) or scheme:code (evgo-mrec:F001)."),
+    SEVERITY_PARAM,
+]
+
+
+def code_paths() -> dict[str, Schema]:
+    return {
+        "/api/v1/codes": {"get": operation(
+            "Search the code catalog", json_body(ref("CodeList"), "Matching entries, best first."),
+            [query("q", "A code, or words copied from a charger's screen."),
+             query("scheme", "Only this scheme, e.g. evgo-mrec."), LANG, *paging(500, 1000)],
+            BAD_QUERY, tag="codes")},
+        "/api/v1/codes/{scheme}/{code}": {"get": operation(
+            "One code explained", json_body(ref("CodeEntry"), "The entry, with related codes."),
+            [path("scheme", "e.g. evgo-mrec"), path("code", "e.g. F001"), LANG],
+            {"404": "No such code in that scheme."}, tag="codes")},
+        "/api/v1/decode": {"post": {
+            "summary": "Decode an OCPP-J frame or payload",
+            "tags": ["codes"],
+            "description": "Send a whole frame ([2, id, action, payload]), a bare payload, or "
+                           "text with one of them per line (a log).",
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {}},
+                "text/plain": {"schema": {"type": "string"}},
+            }},
+            "responses": {
+                "200": json_body(ref("DecodeResult"), "Faults, cleared codes and warnings."),
+                "400": error("The body holds nothing that could be decoded."),
+                "413": error("The body is too large."),
+            },
+        }},
+    }
+
+
+def operator_paths() -> dict[str, Schema]:
+    return {
+        "/api/v1/chargers": {"get": operation(
+            "Every charger with its connectors and active errors",
+            json_body(ref("ChargerList"), "Chargers by id."), paging(1000, 10_000), BAD_QUERY)},
+        "/api/v1/chargers/{id}": {"get": operation(
+            "One charger: connectors, errors, timeline, raw messages",
+            json_body(ref("ChargerDetail"), "The charger."), [path("id", "Charge point id")],
+            {"404": "No charger with that id has connected."})},
+        "/api/v1/errors/active": {"get": operation(
+            "Every active error, most severe and oldest first",
+            json_body(ref("ErrorList"), "Active incidents."),
+            [*FILTERS, *paging(1000, 10_000)], BAD_QUERY)},
+        "/api/v1/errors": {"get": operation(
+            "Incidents, active and cleared, newest first",
+            json_body(ref("ErrorList"), "Incidents."),
+            [*FILTERS, query("scheme", "Only this scheme."),
+             query("since", "Opened at or after (ISO 8601).", {"type": "string",
+                                                               "format": "date-time"}),
+             query("until", "Opened before (ISO 8601).", {"type": "string",
+                                                          "format": "date-time"}),
+             query("state", "active, cleared or all.",
+                   {"type": "string", "enum": ["active", "cleared", "all"]}),
+             *paging(100, 1000)], BAD_QUERY)},
+        "/api/v1/dashboard": {"get": operation(
+            "The operator dashboard's data (the JSON twin of /)",
+            json_body(ref("Dashboard"), "Summary, errors, notifications, chargers."),
+            [query("charger", "Only this charger."),
+             query("code", "Only this code or scheme:code."), SEVERITY_PARAM, LANG], BAD_QUERY)},
+        "/api/v1/events": {"get": operation(
+            "Live changes as Server-Sent Events",
+            {"description": "An endless text/event-stream.",
+             "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+            description="Events: `hello` {server_time} first; `incident` {kind, incident}; "
+                        "`status` (a StatusChange); `connectivity` (a ConnectivityChange); "
+                        "`resync` {} when this client fell behind and must reload its view.")},
+        "/healthz": {"get": operation(
+            "Is the server up?", json_body(ref("Health"), "It is."), tag="service")},
+    }
+
+
+@cache
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "evfault API",
+            "version": VERSION,
+            "description": "EV-charger error codes (OCPP 1.6/2.0.1, EVgo and ChargeX MREC) as "
+                           "incidents operators can act on. Errors are JSON: "
+                           '{"error": "one sentence"}.',
+            "license": {"name": "Apache-2.0"},
+        },
+        "tags": [
+            {"name": "operator", "description": "Chargers, incidents and the live stream."},
+            {"name": "codes", "description": "The code catalog and the decoder."},
+            {"name": "service", "description": "Health of the server."},
+        ],
+        "paths": {**code_paths(), **operator_paths()},
+        "components": {"schemas": schemas()},
+    }

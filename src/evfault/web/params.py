@@ -1,0 +1,112 @@
+"""Query-string values checked and converted, each failure one sentence for the person."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from evfault.catalog.model import DEFAULT_LANG, Severity
+from evfault.web.http import ApiError
+
+SEVERITIES = tuple(s.value for s in Severity)
+STATES = ("active", "cleared", "all")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Which slice of a list to return."""
+
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorFilter:
+    """The dashboard's filters; empty fields match everything."""
+
+    charger: str | None = None
+    code: str | None = None
+    severity: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"charger": self.charger, "code": self.code, "severity": self.severity}
+
+
+def text(params: Mapping[str, str], name: str) -> str | None:
+    """A query value with blanks treated as absent (an empty form field means 'any')."""
+    value = params.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def integer(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = text(params, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, f"{name} must be a whole number, not {raw!r}.") from None
+    if not low <= value <= high:
+        raise ApiError(400, f"{name} must be between {low} and {high}, not {value}.")
+    return value
+
+
+def page(params: Mapping[str, str], default_limit: int, max_limit: int) -> Page:
+    return Page(
+        limit=integer(params, "limit", default_limit, 1, max_limit),
+        offset=integer(params, "offset", 0, 0, 10**9),
+    )
+
+
+def timestamp(params: Mapping[str, str], name: str) -> datetime | None:
+    """An ISO 8601 time or date; one without a zone is taken as UTC."""
+    raw = text(params, name)
+    if raw is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw)  # also takes a bare date and a trailing Z
+    except ValueError:
+        raise ApiError(
+            400, f"{name} must be an ISO 8601 time such as 2024-05-01T12:00:00Z, not {raw!r}."
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
+    raw = text(params, name)
+    if raw is None:
+        return None
+    value = raw.lower()
+    if value not in allowed:
+        raise ApiError(400, f"{name} must be one of {', '.join(allowed)}, not {raw!r}.")
+    return value
+
+
+def severity(params: Mapping[str, str]) -> str | None:
+    return choice(params, "severity", SEVERITIES)
+
+
+def state(params: Mapping[str, str]) -> str | None:
+    """'active', 'cleared', or None for both ('all' and absent mean the same)."""
+    value = choice(params, "state", STATES)
+    return None if value == "all" else value
+
+
+def lang(params: Mapping[str, str]) -> str:
+    """A language tag such as en or pt-BR; anything else falls back to English."""
+    raw = text(params, "lang")
+    if raw is None or len(raw) > 16 or not raw.replace("-", "").replace("_", "").isalnum():
+        return DEFAULT_LANG
+    return raw.replace("_", "-")
+
+
+def error_filter(params: Mapping[str, str]) -> ErrorFilter:
+    return ErrorFilter(
+        charger=text(params, "charger") or text(params, "charger_id"),
+        code=text(params, "code"),
+        severity=severity(params),
+    )

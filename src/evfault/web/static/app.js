@@ -1,0 +1,583 @@
+// evfault: keeps the dashboard and the charger page live over Server-Sent Events.
+//
+// Safety rule for this file: text that came from a charger (ids, info, vendor codes, raw
+// frames) reaches the DOM only as textContent or attribute values set through the DOM API,
+// never as HTML, and links are built here from ids, never taken from the data.
+"use strict";
+
+(function () {
+  const page = document.body.dataset.page;
+  if (page !== "dashboard" && page !== "charger") {
+    return;
+  }
+
+  // Re-render at most this often, however many changes arrive: a storm stays cheap.
+  const RENDER_INTERVAL_MS = 250;
+  // The charger page re-fetches its view after changes settle for this long.
+  const REFETCH_DELAY_MS = 150;
+  // A charger that just connected sends its vendor and model shortly after.
+  const RECONCILE_DELAY_MS = 2000;
+  const SEVERITY_RANK = { info: 0, warning: 1, critical: 2 };
+  // Conditions the platform observes (a charger offline, a site meter gone quiet) are shown as
+  // notifications, not among the errors chargers report.
+  const PLATFORM = "platform";
+
+  // ---- small helpers ----------------------------------------------------------------
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") node.className = value;
+      else if (key === "text") node.textContent = value;
+      else node.setAttribute(key, value === true ? "" : String(value));
+    }
+    for (const child of children) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function token(value) {
+    const text = String(value).toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 40);
+    return text || "unknown";
+  }
+
+  function chargerHref(id) {
+    return "/chargers/" + encodeURIComponent(id);
+  }
+
+  function helpHref(scheme, code) {
+    return "/help/" + encodeURIComponent(scheme) + "/" + encodeURIComponent(code);
+  }
+
+  let clockOffset = 0; // server time minus browser time, so ages agree with the server
+
+  function serverNow() {
+    return Date.now() + clockOffset;
+  }
+
+  function learnServerTime(iso) {
+    const t = Date.parse(iso);
+    if (!Number.isNaN(t)) clockOffset = t - Date.now();
+  }
+
+  function duration(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    if (s < 60) return s + " s";
+    if (s < 3600) return Math.floor(s / 60) + " min";
+    if (s < 86400) {
+      return Math.floor(s / 3600) + " h " + String(Math.floor((s % 3600) / 60)).padStart(2, "0") + " min";
+    }
+    return Math.floor(s / 86400) + " d " + Math.floor((s % 86400) / 3600) + " h";
+  }
+
+  function since(iso) {
+    const t = Date.parse(iso || "");
+    return Number.isNaN(t) ? "—" : duration((serverNow() - t) / 1000);
+  }
+
+  function clock(iso) {
+    const t = Date.parse(iso || "");
+    if (Number.isNaN(t)) return "—";
+    return new Date(t).toISOString().slice(0, 19).replace("T", " ") + " UTC";
+  }
+
+  function ageNode(iso, ago) {
+    const node = el("time", { class: "age", datetime: iso || "", title: clock(iso), "data-ago": ago });
+    node.textContent = ago ? (iso ? since(iso) + " ago" : "never") : since(iso);
+    return node;
+  }
+
+  function refreshAges(root) {
+    for (const node of root.querySelectorAll("time.age")) {
+      const iso = node.getAttribute("datetime");
+      if (!iso) continue;
+      node.textContent = since(iso) + (node.hasAttribute("data-ago") ? " ago" : "");
+    }
+  }
+
+  function rank(severity) {
+    return severity in SEVERITY_RANK ? SEVERITY_RANK[severity] : SEVERITY_RANK.warning;
+  }
+
+  function byUrgency(a, b) {
+    return rank(b.severity) - rank(a.severity)
+      || Date.parse(a.opened_at) - Date.parse(b.opened_at)
+      || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  }
+
+  // ---- building blocks (the same DOM the templates in _macros.html produce) ----------
+
+  function badge(severity) {
+    return el("span", { class: "badge sev-" + token(severity), text: severity });
+  }
+
+  function connectorLabel(n) {
+    return n === 0 ? "Charger" : "#" + n;
+  }
+
+  function readingText(reading) {
+    if (!reading) return "";
+    return reading.unit ? reading.value + " " + reading.unit : String(reading.value);
+  }
+
+  function readingCell(e) {
+    if (e.reading) return el("span", { class: "reading", text: readingText(e.reading) });
+    if (e.info) return el("span", { class: "info-text", text: e.info });
+    return el("span", { class: "muted", text: "—" });
+  }
+
+  function errorRow(e, showCharger) {
+    const title = el("td", { "data-label": "Error" }, el("span", { class: "title", text: e.title }));
+    if (e.warning_only) title.append(" ", el("span", { class: "tag", text: "charging possible" }));
+    if (e.vendor_id) title.append(" ", el("span", { class: "vendor-id", text: e.vendor_id }));
+    const open = el("td", { "data-label": "Open for" }, ageNode(e.opened_at, false));
+    open.firstChild.title = "opened " + clock(e.opened_at);
+    return el("tr", { "data-id": e.id, class: "row-sev-" + token(e.severity) },
+      el("td", { "data-label": "Severity" }, badge(e.severity)),
+      showCharger ? el("td", { "data-label": "Charger" },
+        el("a", { class: "charger-link", href: chargerHref(e.charger_id), text: e.charger_id })) : null,
+      el("td", { "data-label": "Connector", text: connectorLabel(e.connector_id) }),
+      el("td", { "data-label": "Code" },
+        el("a", { class: "code", href: helpHref(e.scheme, e.code), text: e.code }), " ",
+        el("span", { class: "scheme", text: e.scheme })),
+      title,
+      el("td", { "data-label": "Reading" }, readingCell(e)),
+      open);
+  }
+
+  function explanationCard(e) {
+    const card = el("div", { class: "explain" },
+      el("p", { class: "explain-head" }, badge(e.severity), " ", el("strong", { text: e.code }), " " + e.title));
+    if (e.reading || e.info) card.append(el("p", { class: "explain-reading" }, "Reported: ", readingCell(e)));
+    const x = e.explanation;
+    if (!x) {
+      card.append(el("p", { text: "evfault does not know this code yet; the charger's manufacturer documents it." }));
+      return card;
+    }
+    card.append(el("p", { text: x.summary }));
+    if (x.operator_steps.length) {
+      card.append(el("p", { class: "explain-label", text: "Recommended steps" }),
+        el("ol", { class: "steps" }, ...x.operator_steps.map((s) => el("li", { text: s }))));
+    }
+    card.append(el("p", {}, el("a", { href: helpHref(e.scheme, e.code), text: "Full explanation" })));
+    return card;
+  }
+
+  function marker(errors) {
+    if (!errors.length) return null;
+    return el("details", { class: "marker" },
+      el("summary", { "aria-label": errors.length + " active error(s): show explanation", title: "Show the explanation", text: "i" }),
+      el("div", { class: "popover", role: "dialog" }, ...errors.map(explanationCard)));
+  }
+
+  function connectorChips(connectors) {
+    if (!connectors.length) return el("ul", { class: "connectors" }, el("li", { class: "muted", text: "no connector reported yet" }));
+    return el("ul", { class: "connectors" }, ...connectors.map((c) => el("li", {
+      class: "chip status-" + token(c.status || "unknown") + (c.active_errors.length ? " has-error" : ""),
+      "data-connector": c.connector_id,
+    }, el("span", { class: "chip-id", text: connectorLabel(c.connector_id) }), " ",
+    el("span", { class: "chip-status", text: c.status || "unknown" }), " ",
+    marker(c.active_errors))));
+  }
+
+  function onlinePill(charger) {
+    return charger.online
+      ? el("span", { class: "pill online", text: "Online" })
+      : el("span", { class: "pill offline", text: "Offline" });
+  }
+
+  // Swap a list's rows, keeping a row whose content did not change (and its open markers).
+  function renderKeyed(parent, items, keyOf, signatureOf, build) {
+    const old = new Map();
+    for (const row of Array.from(parent.children)) old.set(row.dataset.key, row);
+    const rows = items.map((item) => {
+      const key = keyOf(item);
+      const signature = signatureOf(item);
+      const previous = old.get(key);
+      if (previous && previous.dataset.sig === signature) return previous;
+      const row = build(item);
+      row.dataset.key = key;
+      row.dataset.sig = signature;
+      if (previous) keepOpenMarkers(previous, row);
+      return row;
+    });
+    parent.replaceChildren(...rows);
+  }
+
+  function keepOpenMarkers(from, to) {
+    const open = new Set();
+    for (const d of from.querySelectorAll("details[open]")) {
+      const chip = d.closest("[data-connector]");
+      open.add(chip ? chip.dataset.connector : "");
+    }
+    for (const d of to.querySelectorAll("details")) {
+      const chip = d.closest("[data-connector]");
+      if (open.has(chip ? chip.dataset.connector : "")) d.open = true;
+    }
+  }
+
+  function showEmpty(listId, emptyId, isEmpty) {
+    document.getElementById(listId).hidden = isEmpty;
+    document.getElementById(emptyId).hidden = !isEmpty;
+  }
+
+  function setText(id, value) {
+    const node = document.getElementById(id);
+    if (node) node.textContent = String(value);
+  }
+
+  // ---- scheduling ------------------------------------------------------------------
+
+  function throttled(fn, interval) {
+    let timer = null;
+    let last = 0;
+    return function schedule() {
+      if (timer !== null) return;
+      const wait = Math.max(0, last + interval - Date.now());
+      timer = setTimeout(() => {
+        requestAnimationFrame(() => {
+          timer = null;
+          last = Date.now();
+          fn();
+        });
+      }, wait);
+    };
+  }
+
+  function fetcher(url, onView) {
+    let running = false;
+    let again = false;
+    async function run() {
+      if (running) { again = true; return; }
+      running = true;
+      try {
+        const response = await fetch(url(), { headers: { accept: "application/json" }, cache: "no-store" });
+        if (response.ok) onView(await response.json());
+      } catch (err) {
+        console.warn("evfault: could not reload the view", err);
+      } finally {
+        running = false;
+        if (again) { again = false; run(); }
+      }
+    }
+    return run;
+  }
+
+  function setLive(stateName, label) {
+    const node = document.getElementById("live");
+    if (!node) return;
+    node.dataset.state = stateName;
+    node.textContent = label;
+  }
+
+  function connect(onEvent, onReady) {
+    const source = new EventSource("/api/v1/events");
+    source.addEventListener("hello", (ev) => {
+      learnServerTime(JSON.parse(ev.data).server_time);
+      setLive("live", "live");
+      onReady(); // also after a reconnect: changes may have been missed meanwhile
+    });
+    for (const kind of ["incident", "status", "connectivity", "resync"]) {
+      source.addEventListener(kind, (ev) => onEvent(kind, JSON.parse(ev.data)));
+    }
+    source.addEventListener("error", () => setLive("down", "reconnecting…"));
+    return source;
+  }
+
+  // ---- the dashboard ---------------------------------------------------------------
+
+  function dashboard() {
+    const query = window.location.search;
+    const state = { view: null, errors: new Map(), chargers: new Map(), pending: [] };
+    const scheduleRender = throttled(render, RENDER_INTERVAL_MS);
+    const reload = fetcher(() => "/api/v1/dashboard" + query, load);
+    let reconcileTimer = null;
+
+    function load(view) {
+      learnServerTime(view.generated_at);
+      state.view = view;
+      // Every active error of the chargers shown (the tile's list may be narrowed by a filter;
+      // the markers in the table are not).
+      state.errors = new Map(view.chargers.flatMap((c) => c.connectors.flatMap((k) => k.active_errors)).map((e) => [e.id, e]));
+      state.chargers = new Map(view.chargers.map((c) => [c.id, c]));
+      const queued = state.pending;
+      state.pending = [];
+      for (const [kind, data] of queued) apply(kind, data);
+      scheduleRender();
+    }
+
+    function reconcileSoon() {
+      if (reconcileTimer !== null) return;
+      reconcileTimer = setTimeout(() => { reconcileTimer = null; reload(); }, RECONCILE_DELAY_MS);
+    }
+
+    function matches(e) {
+      const f = state.view.filters;
+      if (f.charger && e.charger_id !== f.charger) return false;
+      if (f.severity && e.severity !== f.severity) return false;
+      if (f.code) {
+        const wanted = f.code.toUpperCase();
+        if (wanted !== e.code.toUpperCase() && wanted !== (e.scheme + ":" + e.code).toUpperCase()) return false;
+      }
+      return true;
+    }
+
+    function chargerShown(id) {
+      const f = state.view.filters;
+      return !f.charger || f.charger === id;
+    }
+
+    function apply(kind, data) {
+      if (!state.view) { state.pending.push([kind, data]); return; }
+      if (kind === "resync") { reload(); return; }
+      const chargerId = data.charger_id || (data.incident && data.incident.charger_id);
+      if (!chargerShown(chargerId)) return;
+      const charger = state.chargers.get(chargerId);
+      if (!charger) { reload(); return; } // a charger this page has not met: fetch it whole
+      if (kind === "incident") {
+        if (data.incident.active) {
+          state.errors.set(data.incident.id, data.incident);
+        } else {
+          state.errors.delete(data.incident.id);
+        }
+        charger.last_seen = data.incident.last_seen_at || charger.last_seen;
+      } else if (kind === "status") {
+        applyStatus(charger, data);
+      } else if (kind === "connectivity") {
+        charger.online = data.online;
+        charger.offline_since = data.online ? null : data.at;
+        if (data.online) reconcileSoon();
+      }
+      scheduleRender();
+    }
+
+    function applyStatus(charger, data) {
+      let connector = charger.connectors.find((c) => c.connector_id === data.connector_id);
+      if (!connector) {
+        connector = { charger_id: charger.id, connector_id: data.connector_id, active_errors: [] };
+        charger.connectors.push(connector);
+        charger.connectors.sort((a, b) => a.connector_id - b.connector_id);
+      }
+      connector.status = data.status;
+      connector.updated_at = data.at;
+      charger.last_seen = data.at;
+    }
+
+    function errorsByConnector() {
+      const grouped = new Map();
+      for (const e of state.errors.values()) {
+        const key = e.charger_id + "\u0000" + e.connector_id;
+        if (!grouped.has(key)) grouped.set(key, []);
+        grouped.get(key).push(e);
+      }
+      for (const list of grouped.values()) list.sort(byUrgency);
+      return grouped;
+    }
+
+    function withErrors(charger, grouped) {
+      const ids = new Set(charger.connectors.map((c) => c.connector_id));
+      const connectors = charger.connectors.map((c) => Object.assign({}, c,
+        { active_errors: grouped.get(charger.id + "\u0000" + c.connector_id) || [] }));
+      for (const e of state.errors.values()) {
+        if (e.charger_id === charger.id && !ids.has(e.connector_id)) {
+          ids.add(e.connector_id);
+          connectors.push({ connector_id: e.connector_id, status: null, active_errors: grouped.get(charger.id + "\u0000" + e.connector_id) });
+        }
+      }
+      connectors.sort((a, b) => a.connector_id - b.connector_id);
+      const errors = connectors.flatMap((c) => c.active_errors);
+      const worst = errors.reduce((w, e) => (w === null || rank(e.severity) > rank(w) ? e.severity : w), null);
+      return Object.assign({}, charger, { connectors, error_count: errors.length, worst_severity: worst });
+    }
+
+    function chargerOrder(a, b) {
+      const ra = a.error_count ? rank(a.worst_severity) + 1 : 0;
+      const rb = b.error_count ? rank(b.worst_severity) + 1 : 0;
+      return rb - ra || Number(a.online) - Number(b.online) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    }
+
+    function render() {
+      if (!state.view) return;
+      const grouped = errorsByConnector();
+      const fleet = Array.from(state.chargers.values()).map((c) => withErrors(c, grouped));
+      fleet.sort(chargerOrder);
+      const all = Array.from(state.errors.values());
+      const platform = all.filter((e) => e.scheme === PLATFORM);
+      const errors = all.filter((e) => e.scheme !== PLATFORM);
+      renderSummary(fleet, errors);
+      renderErrors(errors.filter(matches).sort(byUrgency));
+      renderNotices(notices(fleet, platform));
+      renderPoints(fleet.filter((c) => chargerShown(c.id)));
+      refreshAges(document.getElementById("main"));
+    }
+
+    function renderSummary(fleet, errors) {
+      const online = fleet.filter((c) => c.online).length;
+      const critical = errors.filter((e) => e.severity === "critical").length;
+      setText("stat-chargers", fleet.length);
+      setText("stat-online", online);
+      setText("stat-offline", fleet.length - online);
+      setText("stat-errors", errors.length);
+      setText("stat-critical", critical);
+      document.getElementById("stat-offline").parentElement.classList.toggle("stat-warn", fleet.length > online);
+      document.getElementById("stat-errors").parentElement.classList.toggle("stat-bad", errors.length > 0);
+      document.getElementById("stat-critical").parentElement.classList.toggle("stat-bad", critical > 0);
+    }
+
+    function renderErrors(errors) {
+      setText("errors-count", errors.length);
+      showEmpty("errors-list", "errors-empty", errors.length === 0);
+      const body = document.querySelector("#errors-table tbody");
+      renderKeyed(body, errors, (e) => e.id, signature, (e) => errorRow(e, true));
+    }
+
+    // Platform conditions opened as incidents, then offline chargers not already among them.
+    function notices(fleet, platform) {
+      const offline = state.view.platform.offline;
+      const list = platform.filter((e) => chargerShown(e.charger_id)).map((e) => ({
+        key: e.id, title: e.title, severity: e.severity, chargerId: e.charger_id, since: e.opened_at,
+        summary: e.explanation ? e.explanation.summary : null,
+        steps: e.explanation ? e.explanation.operator_steps : [],
+      }));
+      const reported = new Set(platform.filter((e) => e.code === offline.code).map((e) => e.charger_id));
+      for (const c of fleet) {
+        if (c.online || !chargerShown(c.id) || reported.has(c.id)) continue;
+        list.push({ key: "offline|" + c.id, title: offline.title, severity: offline.severity, chargerId: c.id,
+          since: c.offline_since || c.last_seen, summary: offline.summary, steps: offline.operator_steps });
+      }
+      return list.sort((a, b) => String(a.since || "").localeCompare(String(b.since || "")) || (a.chargerId < b.chargerId ? -1 : 1));
+    }
+
+    function renderNotices(list) {
+      setText("notices-count", list.length);
+      document.getElementById("notices-empty").hidden = list.length > 0;
+      renderKeyed(document.getElementById("notices-list"), list, (n) => n.key, signature, noticeItem);
+    }
+
+    function noticeItem(n) {
+      const details = el("details", {},
+        el("summary", {}, badge(n.severity), " ",
+          el("span", { class: "notice-title", text: n.title }), " ",
+          el("a", { class: "charger-link", href: chargerHref(n.chargerId), text: n.chargerId }), " ",
+          el("span", { class: "muted" }, "since ", ageNode(n.since, false))));
+      if (n.summary) details.append(el("p", { text: n.summary }));
+      if (n.steps.length) details.append(el("ol", { class: "steps" }, ...n.steps.map((s) => el("li", { text: s }))));
+      return el("li", { class: "notice" }, details);
+    }
+
+    function renderPoints(fleet) {
+      setText("points-count", fleet.length);
+      document.getElementById("points-empty").hidden = fleet.length > 0;
+      renderKeyed(document.getElementById("points-body"), fleet, (c) => c.id, signature, pointRow);
+    }
+
+    function pointRow(c) {
+      const connection = el("td", { "data-label": "Connection" }, onlinePill(c));
+      if (!c.online && c.offline_since) connection.append(" ", el("span", { class: "muted", text: "since " + clock(c.offline_since) }));
+      return el("tr", { "data-id": c.id, class: c.error_count ? "row-has-error" : null },
+        el("td", { "data-label": "Charger" }, el("a", { class: "charger-link", href: chargerHref(c.id), text: c.id })),
+        connection,
+        el("td", { "data-label": "Hardware" }, c.vendor || "—", " ", el("span", { class: "muted", text: c.model || "" })),
+        el("td", { "data-label": "Last seen" }, ageNode(c.last_seen, true)),
+        el("td", { "data-label": "Connectors" }, connectorChips(c.connectors)));
+    }
+
+    // Ages change every second; they are kept out of the signatures that decide a redraw.
+    function signature(value) {
+      return JSON.stringify(value, (key, v) => (key === "duration_s" ? undefined : v));
+    }
+
+    connect(apply, reload);
+    setInterval(() => refreshAges(document.getElementById("main")), 5000);
+  }
+
+  // ---- the charger page ------------------------------------------------------------
+
+  function chargerPage() {
+    const root = document.getElementById("charger-root");
+    const id = root.dataset.chargerId;
+    const scheduleRender = throttled(render, RENDER_INTERVAL_MS);
+    let view = null;
+    const reload = fetcher(() => "/api/v1/chargers/" + encodeURIComponent(id), (v) => {
+      learnServerTime(v.generated_at);
+      view = v;
+      scheduleRender();
+    });
+    let refetchTimer = null;
+
+    function onEvent(kind, data) {
+      const chargerId = data.charger_id || (data.incident && data.incident.charger_id);
+      if (kind !== "resync" && chargerId !== id) return;
+      if (refetchTimer !== null) return;
+      refetchTimer = setTimeout(() => { refetchTimer = null; reload(); }, REFETCH_DELAY_MS);
+    }
+
+    function render() {
+      if (!view) return;
+      const state = document.getElementById("charger-state");
+      state.replaceChildren(onlinePill(view));
+      if (!view.online && view.offline_since) state.append(" ", el("span", { class: "muted", text: "offline since " + clock(view.offline_since) }));
+      const facts = [["Vendor", view.vendor], ["Model", view.model], ["Serial", view.serial], ["Firmware", view.firmware],
+        ["OCPP", view.protocol], ["Last seen", clock(view.last_seen)], ["Booted", clock(view.booted_at)]];
+      document.getElementById("charger-facts").replaceChildren(...facts.map(([k, v]) =>
+        el("div", {}, el("dt", { text: k }), el("dd", { text: v || "—" }))));
+      const connectors = document.getElementById("connectors");
+      const before = connectors.cloneNode(true);
+      connectors.replaceChildren(connectorChips(view.connectors));
+      keepOpenMarkers(before, connectors);
+      setText("errors-count", view.active_errors.length);
+      showEmpty("errors-list", "errors-empty", view.active_errors.length === 0);
+      document.querySelector("#errors-table tbody").replaceChildren(...view.active_errors.map((e) => errorRow(e, false)));
+      document.getElementById("timeline").replaceChildren(...timelineItems(view.timeline));
+      document.querySelector("#incidents-table tbody").replaceChildren(...incidentRows(view.recent_incidents));
+      document.getElementById("messages").replaceChildren(...messageItems(view.messages));
+    }
+
+    function timelineItems(entries) {
+      if (!entries.length) return [el("li", { class: "muted", text: "Nothing has happened on this charger yet." })];
+      return entries.map((t) => {
+        const item = el("li", { class: "tl tl-" + token(t.kind) + (t.severity ? " sev-" + token(t.severity) : "") },
+          el("time", { datetime: t.at, text: clock(t.at) }), " ",
+          el("span", { class: "tl-kind", text: t.kind.replace("-", " ") }), " ");
+        if (t.connector_id !== null) item.append(el("span", { class: "tl-conn", text: connectorLabel(t.connector_id) }), " ");
+        item.append(el("span", { class: "tl-title", text: t.title }));
+        if (t.detail) item.append(" ", el("span", { class: "tl-detail", text: t.detail }));
+        if (t.kind === "offline") {
+          const end = t.until ? "until " + clock(t.until) + " (" + duration((Date.parse(t.until) - Date.parse(t.at)) / 1000) + ")" : "still offline";
+          item.append(" ", el("span", { class: "tl-detail", text: end }));
+        }
+        return item;
+      });
+    }
+
+    function incidentRows(incidents) {
+      if (!incidents.length) return [el("tr", {}, el("td", { colspan: 5, class: "muted", text: "No incidents recorded." }))];
+      return incidents.map((i) => el("tr", { "data-id": i.id },
+        el("td", { "data-label": "Code" }, badge(i.severity), " ", el("strong", { text: i.code }), " " + i.title),
+        el("td", { "data-label": "Connector", text: connectorLabel(i.connector_id) }),
+        el("td", { "data-label": "Opened", text: clock(i.opened_at) }),
+        i.cleared_at
+          ? el("td", { "data-label": "Cleared" }, clock(i.cleared_at) + " ", el("span", { class: "muted", text: "by " + i.cleared_by }))
+          : el("td", { "data-label": "Cleared" }, el("span", { class: "pill active", text: "active" })),
+        el("td", { "data-label": "Lasted", text: duration(i.duration_s) })));
+    }
+
+    function messageItems(messages) {
+      if (!messages.length) return [el("li", { class: "muted", text: "No messages stored." })];
+      return messages.map((m) => el("li", { class: "msg msg-" + token(m.direction) },
+        el("span", { class: "msg-meta" }, el("time", { datetime: m.at, text: clock(m.at) }), " ",
+          el("span", { class: "msg-dir", text: m.direction === "in" ? "charger → evfault" : "evfault → charger" }), " ",
+          el("span", { class: "msg-action", text: m.action || "" })),
+        el("code", { class: "raw", text: m.raw })));
+    }
+
+    connect(onEvent, reload);
+    setInterval(() => refreshAges(root), 5000);
+  }
+
+  if (page === "dashboard") dashboard();
+  else chargerPage();
+})();

@@ -1,0 +1,357 @@
+"""The operator's views, each built once from the store and served as JSON, HTML and live.
+
+A view is a plain dict: the API returns it as it is, the templates render it, and the live
+stream sends its pieces (an incident, a status change) in the same shapes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from evfault.catalog.catalog import Catalog
+from evfault.catalog.model import Severity
+from evfault.context import Services
+from evfault.store.model import ChargerRow, ConnectorRow, IncidentQuery, StoredState
+from evfault.tracking.model import ConnectivityChange, Incident, StatusChange
+from evfault.web import shapes
+from evfault.web.http import ApiError
+from evfault.web.params import ErrorFilter, Page
+from evfault.web.shapes import Json
+
+RECENT_INCIDENTS = 50
+RECENT_MESSAGES = 50
+TIMELINE_LENGTH = 200
+
+PLATFORM_SCHEME = "platform"
+OFFLINE_CODE = "ChargerOffline"
+
+
+class NotFound(ApiError):
+    def __init__(self, message: str) -> None:
+        super().__init__(404, message)
+
+
+# ---- active errors --------------------------------------------------------------------
+
+
+def matches(inc: Incident, flt: ErrorFilter) -> bool:
+    """Whether an incident passes the dashboard's filters (code may be `scheme:code`)."""
+    if flt.charger and inc.charger_id != flt.charger:
+        return False
+    if flt.severity and inc.severity != flt.severity:
+        return False
+    if flt.code:
+        wanted = flt.code.upper()
+        names = (inc.code.upper(), f"{inc.scheme}:{inc.code}".upper())
+        if wanted not in names:
+            return False
+    return True
+
+
+def sorted_active(incidents: Iterable[Incident], flt: ErrorFilter) -> list[Incident]:
+    return sorted((i for i in incidents if matches(i, flt)), key=shapes.incident_sort_key)
+
+
+async def active_errors(services: Services, flt: ErrorFilter, page: Page) -> Json:
+    """Every active error the filters select, most severe and oldest first."""
+    now = services.clock()
+    found = sorted_active(await services.store.active_incidents(flt.charger), flt)
+    chosen = found[page.offset : page.offset + page.limit]
+    return {
+        "errors": [shapes.incident(i, now, services.catalog) for i in chosen],
+        "total": len(found),
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+# ---- chargers -------------------------------------------------------------------------
+
+
+def _connectors_of(
+    charger_id: str, rows: Sequence[ConnectorRow], errors: Sequence[Json]
+) -> list[Json]:
+    """Every connector with a status or an error; connector 0 stands for the whole charger."""
+    by_id = {r.connector_id: r for r in rows}
+    grouped: dict[int, list[Json]] = defaultdict(list)
+    for error in errors:
+        grouped[error["connector_id"]].append(error)
+    ids = sorted(set(by_id) | set(grouped))
+    return [shapes.connector(charger_id, n, by_id.get(n), grouped.get(n, [])) for n in ids]
+
+
+def _group(items: Iterable[Any], key: str) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for item in items:
+        grouped[getattr(item, key)].append(item)
+    return grouped
+
+
+def _charger_sort_key(charger: Json) -> tuple[int, bool, str]:
+    """Chargers with the worst errors first, then offline ones, then by id."""
+    rank = shapes.severity_rank(charger["worst_severity"]) + 1 if charger["error_count"] else 0
+    return (-rank, charger["online"], charger["id"])
+
+
+def _fleet(state: StoredState, errors: Sequence[Json]) -> list[Json]:
+    """Every charger with its connectors and their active errors."""
+    connectors = _group(state.connectors, "charger_id")
+    errors_by_charger: dict[str, list[Json]] = defaultdict(list)
+    for error in errors:
+        errors_by_charger[error["charger_id"]].append(error)
+    return [
+        shapes.charger(
+            row,
+            _connectors_of(
+                row.charger_id,
+                connectors.get(row.charger_id, []),
+                errors_by_charger.get(row.charger_id, []),
+            ),
+        )
+        for row in sorted(state.chargers, key=lambda r: r.charger_id)
+    ]
+
+
+async def _snapshot(services: Services) -> tuple[StoredState, list[Incident]]:
+    """Chargers, connectors and active incidents read together, in one consistent snapshot."""
+    state = await services.store.load_state()
+    return state, sorted(state.incidents, key=shapes.incident_sort_key)
+
+
+async def chargers(services: Services, page: Page) -> Json:
+    now = services.clock()
+    state, active = await _snapshot(services)
+    errors = [shapes.incident(i, now, services.catalog) for i in active]
+    fleet = _fleet(state, errors)
+    fleet.sort(key=lambda c: c["id"])
+    return {
+        "chargers": fleet[page.offset : page.offset + page.limit],
+        "total": len(fleet),
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+# ---- the dashboard --------------------------------------------------------------------
+
+
+def offline_template(catalog: Catalog, lang: str) -> Json:
+    """What the catalog's platform entry says about an offline charger (the page's live copy)."""
+    entry = catalog.get(PLATFORM_SCHEME, OFFLINE_CODE)
+    text = entry.text(lang) if entry else None
+    return {
+        "scheme": PLATFORM_SCHEME,
+        "code": OFFLINE_CODE,
+        "ref": f"{PLATFORM_SCHEME}:{OFFLINE_CODE}",
+        "title": text.title if text else "Charging station offline",
+        "severity": str(entry.severity) if entry else "warning",
+        "summary": text.summary if text else None,
+        "operator_steps": list(text.operator_steps) if text else [],
+        "help_url": shapes.help_url(PLATFORM_SCHEME, OFFLINE_CODE) if entry else None,
+    }
+
+
+def offline_notice(charger: Json, template: Json) -> Json:
+    """A platform notification for a charger that stopped talking to evfault."""
+    return {
+        **template,
+        "charger_id": charger["id"],
+        "charger_url": charger["url"],
+        "since": charger["offline_since"] or charger["last_seen"],
+    }
+
+
+def _summary(fleet: Sequence[Json], errors: Sequence[Json]) -> Json:
+    by_severity = {str(level): 0 for level in Severity}
+    for error in errors:
+        by_severity[error["severity"]] = by_severity.get(error["severity"], 0) + 1
+    return {
+        "chargers": len(fleet),
+        "online": sum(1 for c in fleet if c["online"]),
+        "offline": sum(1 for c in fleet if not c["online"]),
+        "chargers_with_errors": sum(1 for c in fleet if c["error_count"]),
+        "active_errors": len(errors),
+        "by_severity": by_severity,
+    }
+
+
+def platform_notice(error: Json) -> Json:
+    """A platform condition the tracker opened as an incident (a site meter gone quiet, …)."""
+    explained = error["explanation"] or {}
+    return {
+        "scheme": error["scheme"],
+        "code": error["code"],
+        "ref": error["ref"],
+        "title": error["title"],
+        "severity": error["severity"],
+        "summary": explained.get("summary"),
+        "operator_steps": explained.get("operator_steps", []),
+        "help_url": explained.get("help_url"),
+        "charger_id": error["charger_id"],
+        "charger_url": error["charger_url"],
+        "since": error["opened_at"],
+        "incident_id": error["id"],
+    }
+
+
+def is_platform(error: Json) -> bool:
+    return bool(error["scheme"] == PLATFORM_SCHEME)
+
+
+def _notices(
+    fleet: Sequence[Json], errors: Sequence[Json], flt: ErrorFilter, catalog: Catalog, lang: str
+) -> list[Json]:
+    """Offline chargers, plus conditions opened as platform incidents; the oldest first."""
+    shown = [e for e in errors if is_platform(e) and flt.charger in (None, e["charger_id"])]
+    notices = [platform_notice(e) for e in shown]
+    reported = {(n["code"], n["charger_id"]) for n in notices}
+    template = offline_template(catalog, lang)
+    notices += [
+        offline_notice(c, template)
+        for c in fleet
+        if not c["online"]
+        and flt.charger in (None, c["id"])
+        and (OFFLINE_CODE, c["id"]) not in reported
+    ]
+    notices.sort(key=lambda n: (n["since"] or "", n["charger_id"]))
+    return notices
+
+
+async def dashboard(services: Services, flt: ErrorFilter, lang: str = "en") -> Json:
+    """Everything the operator dashboard shows, in one shape for the page and its JSON twin.
+
+    Platform conditions go to the notifications, charger errors to the Error Notifications.
+    """
+    now = services.clock()
+    state, active = await _snapshot(services)
+    everything = [shapes.incident(i, now, services.catalog) for i in active]
+    fleet = _fleet(state, everything)
+    fleet.sort(key=_charger_sort_key)
+    errors = [e for e in everything if not is_platform(e)]
+    return {
+        "generated_at": shapes.iso(now),
+        "filters": flt.as_dict(),
+        "summary": _summary(fleet, errors),
+        "errors": [
+            e for i, e in zip(active, everything, strict=True)
+            if matches(i, flt) and not is_platform(e)
+        ],
+        "notifications": _notices(fleet, everything, flt, services.catalog, lang),
+        "platform": {"offline": offline_template(services.catalog, lang)},
+        "chargers": [c for c in fleet if flt.charger in (None, c["id"])],
+    }
+
+
+# ---- one charger ----------------------------------------------------------------------
+
+
+def _entry(at: datetime | None, kind: str, title: str, **extra: Any) -> Json:
+    entry: Json = {
+        "at": at,
+        "kind": kind,
+        "title": title,
+        "connector_id": None,
+        "severity": None,
+        "detail": None,
+        "until": None,
+        "incident_id": None,
+    }
+    entry.update(extra)
+    return entry
+
+
+def _incident_entries(inc: Incident) -> list[Json]:
+    name = f"{inc.code} {inc.title}"
+    common = {"connector_id": inc.connector_id, "severity": inc.severity, "incident_id": inc.id}
+    entries = [_entry(inc.opened_at, "error-opened", name, detail=inc.info, **common)]
+    if inc.cleared_at is not None:
+        by = f"cleared by {inc.cleared_by}" if inc.cleared_by else "cleared"
+        entries.append(_entry(inc.cleared_at, "error-cleared", name, detail=by, **common))
+    return entries
+
+
+def _status_entry(change: StatusChange) -> Json:
+    before = f"{change.previous} → " if change.previous else ""
+    return _entry(
+        change.at, "status", f"{before}{change.status}", connector_id=change.connector_id
+    )
+
+
+def _connectivity_entries(changes: Sequence[ConnectivityChange]) -> list[Json]:
+    """Offline periods (with their end, once known) and the moments the charger came back."""
+    ordered = sorted(changes, key=lambda c: shapes.aware(c.at))
+    entries: list[Json] = []
+    for n, change in enumerate(ordered):
+        if change.online:
+            entries.append(_entry(change.at, "online", "Back online", detail=change.reason))
+            continue
+        end = next((c.at for c in ordered[n + 1 :] if c.online), None)
+        entries.append(_entry(change.at, "offline", "Offline", detail=change.reason, until=end))
+    return entries
+
+
+def timeline(
+    incidents: Sequence[Incident],
+    status_changes: Sequence[StatusChange],
+    connectivity: Sequence[ConnectivityChange],
+) -> list[Json]:
+    """Incidents, status changes and offline periods merged, newest first."""
+    entries = [e for i in incidents for e in _incident_entries(i)]
+    entries += [_status_entry(s) for s in status_changes]
+    entries += _connectivity_entries(connectivity)
+    entries.sort(key=lambda e: shapes.aware(e["at"]), reverse=True)
+    for entry in entries:
+        entry["at"] = shapes.iso(entry["at"])
+        entry["until"] = shapes.iso(entry["until"])
+    return entries[:TIMELINE_LENGTH]
+
+
+async def _charger_row(services: Services, charger_id: str) -> ChargerRow:
+    row = await services.store.charger(charger_id)
+    if row is None:
+        raise NotFound(f"No charger with id {charger_id!r} has ever connected to evfault.")
+    return row
+
+
+async def charger_detail(services: Services, charger_id: str) -> Json:
+    """One charger: connectors, active errors, recent incidents, timeline and raw messages."""
+    store, now, catalog = services.store, services.clock(), services.catalog
+    row = await _charger_row(services, charger_id)
+    active = sorted(await store.active_incidents(charger_id), key=shapes.incident_sort_key)
+    errors = [shapes.incident(i, now, catalog) for i in active]
+    recent = await store.incidents(IncidentQuery(charger_id=charger_id, limit=RECENT_INCIDENTS))
+    recent.sort(key=lambda i: shapes.aware(i.opened_at), reverse=True)
+    statuses = await store.status_changes(charger_id)
+    links = await store.connectivity(charger_id)
+    messages = await store.messages(charger_id, limit=RECENT_MESSAGES)
+    connectors = _connectors_of(charger_id, await store.connectors(charger_id), errors)
+    view = shapes.charger(row, connectors)
+    view.update(
+        generated_at=shapes.iso(now),
+        active_errors=errors,
+        recent_incidents=[shapes.incident(i, now, catalog) for i in recent],
+        status_changes=[shapes.status_change(s) for s in statuses],
+        connectivity=[shapes.connectivity(c) for c in links],
+        timeline=timeline(recent, statuses, links),
+        messages=[shapes.message(m) for m in messages],
+    )
+    return view
+
+
+# ---- error history --------------------------------------------------------------------
+
+
+async def error_history(services: Services, query: IncidentQuery) -> Json:
+    """Incidents, active and cleared, newest first, with the total for paging."""
+    found = await services.store.incidents(query)
+    total = await services.store.count_incidents(query)
+    now = services.clock()
+    return {
+        "errors": [shapes.incident(i, now, services.catalog) for i in found],
+        "total": total,
+        "limit": query.limit,
+        "offset": query.offset,
+    }
