@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,3 +70,35 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'evfault.db'}"
     else:
         yield request.getfixturevalue("pg_url")
+
+
+# ---- a real evfault server on port 0, in the test's event loop ---------------------------
+
+FAST = {
+    "port": 0,
+    "offline_grace": 0.4,
+    "reboot_window": 0.4,
+    "heartbeat_interval": 60,
+    "commit_interval": 0.001,
+    "log_level": "warning",
+}
+
+
+@pytest.fixture
+async def start_server(db_url: str) -> Any:
+    """Start evfault servers (SQLite and PostgreSQL runs) with short timers; stop them after."""
+    from evfault.server import Server
+    from evfault.settings import Settings
+
+    servers: list[Server] = []
+
+    async def start(**overrides: Any) -> Server:
+        settings = Settings(**{"db": db_url, **FAST, **overrides})
+        server = Server(settings)
+        await server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        await server.stop()

@@ -18,19 +18,27 @@ app = typer.Typer(
 )
 
 # Modules that define commands; each has `register(app)`.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "serve_cmd", "demo_cmd", "catalog_cmds", "sim_cmd", "check_cmd", "decode_cmd",
+)
+
+
+_registered: list[str] = []
 
 
 def _register() -> None:
+    """Add every command to `app` (once, however often it is called)."""
     for name in COMMAND_MODULES:
-        importlib.import_module(f"evfault.cli.{name}").register(app)
+        if name not in _registered:
+            importlib.import_module(f"evfault.cli.{name}").register(app)
+            _registered.append(name)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; a UserError becomes one sentence on stderr and a non-zero exit."""
-    _register()
     try:
-        app(args=argv, standalone_mode=True)
+        _register()
+        app(args=argv, prog_name="evfault", standalone_mode=True)
     except UserError as exc:
         print(f"evfault: {exc}", file=sys.stderr)
         raise SystemExit(exc.exit_code) from None

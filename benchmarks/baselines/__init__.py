@@ -1,0 +1,1 @@
+"""Reference servers the server benchmark measures evfault against."""

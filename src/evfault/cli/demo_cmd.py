@@ -1,0 +1,69 @@
+"""`evfault demo`: a server on an embedded database plus a simulated fleet with faults."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evfault.cli.serve_cmd import configure_logging, echo, run, start_or_explain, stop_on_signals
+from evfault.cli.settings_options import with_settings
+from evfault.settings import Settings
+
+
+async def run_demo(settings: Settings, scenario_name: str, chargers: int | None, seed: int,
+                   announce: Callable[[str], None]) -> None:
+    from evfault.server import Server
+    from evfault.sim.fleet import run_fleet
+    from evfault.sim.scenario import load_scenario
+
+    scenario = load_scenario(scenario_name)
+    if chargers is not None:
+        scenario = replace(scenario, chargers=chargers)
+    server = Server(settings)
+    address = await start_or_explain(server, settings)
+    stop = stop_on_signals()
+    fleet = asyncio.create_task(run_fleet(address.ocpp, scenario, seed, stop))
+    announce(f"evfault demo: {scenario.chargers} simulated chargers are connecting.\n"
+             f"  Dashboard   {address.http}/\n"
+             f"  Driver help {address.http}/help\n"
+             f"  API         {address.http}/api/v1  (interactive docs: {address.http}/docs)\n"
+             "Errors appear and clear on the dashboard within a minute. Ctrl-C stops both.")
+    try:
+        await stop.wait()
+    finally:
+        stop.set()
+        with suppress(asyncio.CancelledError):
+            await fleet
+        await server.stop()
+        announce("evfault demo stopped.")
+
+
+@with_settings
+def demo(
+    settings: Settings,
+    scenario: Annotated[str, typer.Option(
+        help="A bundled scenario name (demo, load) or a scenario YAML file.")] = "demo",
+    chargers: Annotated[int | None, typer.Option(
+        min=1, max=20_000, help="How many simulated chargers (default: the scenario's).")] = None,
+    seed: Annotated[int, typer.Option(
+        help="Seed of the simulation: the same seed plays the same faults.")] = 1,
+) -> None:
+    """Start the server on an embedded database with a simulated fleet; print the URL."""
+    if settings.db == Settings().db:  # not chosen: a fresh database of the demo's own
+        folder = Path(tempfile.mkdtemp(prefix="evfault-demo-"))
+        settings = settings.with_overrides(db=f"sqlite:///{folder / 'demo.db'}")
+    if settings.log_level == Settings().log_level:
+        settings = settings.with_overrides(log_level="warning")  # the demo's lines only
+    configure_logging(settings.log_level)
+    run(run_demo(settings, scenario, chargers, seed, echo))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)

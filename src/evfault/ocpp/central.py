@@ -1,0 +1,163 @@
+"""The central system: every charger's messages go through here to the tracker, store and bus.
+
+Order of work for one message: the handler's facts go to the tracker, which returns incident,
+status and connectivity changes; everything lands in one WriteBatch; the store commits it
+(grouped with other chargers' batches); only then are the changes published and the charger
+answered. So nothing a charger sees acknowledged is ever lost, and the dashboard never shows
+what the database does not hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import uuid
+from collections.abc import Iterable
+from contextlib import suppress
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from evfault.context import Services
+from evfault.ocpp.outcome import transaction_ids
+from evfault.store.model import ChargerUpdate, ConnectorUpdate, WriteBatch
+from evfault.tracking.model import (
+    Change,
+    Connected,
+    ConnectivityChange,
+    Disconnected,
+    Event,
+    IncidentChange,
+    ReportReceived,
+    StatusChange,
+)
+from evfault.tracking.tracker import Tracker, TrackerConfig
+
+if TYPE_CHECKING:
+    from evfault.ocpp.session import Session
+
+log = logging.getLogger("evfault.ocpp")
+
+
+def tracker_config(services: Services) -> TrackerConfig:
+    s = services.settings
+    return TrackerConfig(
+        reboot_window=s.reboot_window,
+        clock_skew=s.clock_skew,
+        offline_grace=s.offline_grace,
+        silence_heartbeats=s.silence_heartbeats,
+        heartbeat_interval=s.heartbeat_interval,
+    )
+
+
+def add_changes(batch: WriteBatch, changes: Iterable[Change]) -> None:
+    """Route tracker changes into the tables that hold them."""
+    for change in changes:
+        if isinstance(change, IncidentChange):
+            batch.incidents.append(change.incident)
+        elif isinstance(change, StatusChange):
+            batch.status_changes.append(change)
+        elif isinstance(change, ConnectivityChange):
+            batch.connectivity.append(change)
+
+
+def connector_updates(events: Iterable[Event]) -> list[ConnectorUpdate]:
+    return [
+        ConnectorUpdate(e.charger_id, e.report.connector_id, e.report.status, e.report.error_code,
+                        e.received_at)
+        for e in events
+        if isinstance(e, ReportReceived) and e.report.status is not None
+    ]
+
+
+class CentralSystem:
+    def __init__(self, services: Services, tracker: Tracker | None = None,
+                 node: str | None = None) -> None:
+        self.services = services
+        self.tracker = tracker or Tracker(tracker_config(services), lambda: uuid.uuid4().hex)
+        self.node = node or socket.gethostname()
+        self.sessions: dict[str, Session] = {}
+        self.next_transaction_id = transaction_ids()
+        self._known: set[str] = set()
+        self._ticker: asyncio.Task[None] | None = None
+
+    # ---- lifecycle ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Rebuild the tracker from the store (active incidents survive a restart)."""
+        state = await self.services.store.load_state()
+        self.tracker.restore(state.incidents, state.connectors, state.chargers)
+        self._known.update(c.charger_id for c in state.chargers)
+        self._ticker = asyncio.create_task(self._tick_forever(), name="evfault-ticker")
+
+    async def stop(self) -> None:
+        if self._ticker:
+            self._ticker.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._ticker
+        for session in list(self.sessions.values()):
+            await session.close(1001, "server shutting down")
+
+    # ---- sessions ---------------------------------------------------------------------
+
+    def attach(self, session: Session) -> Session | None:
+        """Register a new connection; return the one it replaces (same charger id), if any."""
+        previous = self.sessions.get(session.charger_id)
+        self.sessions[session.charger_id] = session
+        return previous
+
+    def owns(self, session: Session) -> bool:
+        return self.sessions.get(session.charger_id) is session
+
+    async def connected(self, session: Session, at: datetime) -> None:
+        update = ChargerUpdate(session.charger_id, last_seen=at, protocol=session.version,
+                               online=True, node=self.node)
+        await self.apply(WriteBatch(chargers=[update]), [Connected(session.charger_id, at)])
+
+    async def disconnected(self, session: Session, at: datetime) -> None:
+        if not self.owns(session):
+            return  # replaced by a newer connection: the charger never went away
+        del self.sessions[session.charger_id]
+        await self.apply(WriteBatch(), [Disconnected(session.charger_id, at)])
+
+    # ---- the one path every message takes ------------------------------------------------
+
+    async def apply(self, batch: WriteBatch, events: Iterable[Event]) -> list[Change]:
+        events = list(events)
+        changes: list[Change] = []
+        for event in events:
+            changes.extend(self.tracker.handle(event))
+        batch.connectors.extend(connector_updates(events))
+        add_changes(batch, changes)
+        await self.services.store.write(batch)
+        publish = self.services.bus.publish
+        for change in changes:
+            publish(change)
+        return changes
+
+    async def tick(self, now: datetime | None = None) -> list[Change]:
+        """Apply time-driven changes (offline after the grace period, reboot windows)."""
+        changes = self.tracker.tick(now or self.services.clock())
+        if changes:
+            batch = WriteBatch()
+            add_changes(batch, changes)
+            for change in changes:
+                if isinstance(change, ConnectivityChange):
+                    batch.chargers.append(ChargerUpdate(change.charger_id, online=change.online))
+            await self.services.store.write(batch)
+            for change in changes:
+                self.services.bus.publish(change)
+        return changes
+
+    def _tick_period(self) -> float:
+        s = self.services.settings
+        return max(0.05, min(1.0, s.offline_grace / 4, s.reboot_window / 4))
+
+    async def _tick_forever(self) -> None:
+        period = self._tick_period()
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await self.tick()
+            except Exception:  # keep ticking: one failed write must not stop offline detection
+                log.exception("periodic tracker tick failed")

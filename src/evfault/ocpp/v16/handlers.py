@@ -1,0 +1,98 @@
+"""OCPP 1.6 requests a charger sends, each answered so a real charger can run on evfault alone.
+
+evfault is a monitoring backend first: it authorises every idTag ("observe aggressively, block
+reluctantly"), accepts every boot, and records everything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evfault.decode import decode_payload
+from evfault.ocpp.outcome import Handler, HandlerContext, Outcome, boot_outcome, iso
+from evfault.store.model import StatusEventRow
+from evfault.tracking.model import Event, Heard, ReportReceived
+
+VERSION = "1.6"
+ACCEPTED_TAG = {"status": "Accepted"}
+
+
+def boot_notification(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
+    serial = payload.get("chargePointSerialNumber") or payload.get("chargeBoxSerialNumber")
+    return boot_outcome(ctx, VERSION, payload.get("chargePointVendor"),
+                        payload.get("chargePointModel"), serial, payload.get("firmwareVersion"))
+
+
+def heartbeat(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
+    return Outcome({"currentTime": iso(ctx.received_at)}, [Heard(ctx.charger_id, ctx.received_at)])
+
+
+def status_notification(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
+    decoded = decode_payload("StatusNotification", payload, VERSION)
+    events: list[Event] = [ReportReceived(ctx.charger_id, r, ctx.received_at)
+                           for r in decoded.reports]
+    report = decoded.reports[0] if decoded.reports else None
+    row = StatusEventRow(
+        charger_id=ctx.charger_id,
+        connector_id=_int(payload.get("connectorId")),
+        status=payload.get("status"),
+        error_code=payload.get("errorCode"),
+        info=payload.get("info"),
+        vendor_id=payload.get("vendorId"),
+        vendor_error_code=payload.get("vendorErrorCode"),
+        charger_time=report.timestamp if report else None,
+        received_at=ctx.received_at,
+    )
+    return Outcome({}, events, status_events=[row], warnings=decoded.warnings)
+
+
+def authorize(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
+    return Outcome({"idTagInfo": ACCEPTED_TAG}, [Heard(ctx.charger_id, ctx.received_at)])
+
+
+def start_transaction(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
+    response = {"transactionId": ctx.next_transaction_id(), "idTagInfo": ACCEPTED_TAG}
+    return Outcome(response, [Heard(ctx.charger_id, ctx.received_at)])
+
+
+def stop_transaction(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
+    response = {"idTagInfo": ACCEPTED_TAG} if payload.get("idTag") else {}
+    return Outcome(response, [Heard(ctx.charger_id, ctx.received_at)])
+
+
+def data_transfer(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
+    # §6.17: a vendorId the central system does not know is answered UnknownVendorId.
+    return Outcome({"status": "UnknownVendorId"}, [Heard(ctx.charger_id, ctx.received_at)])
+
+
+def sign_certificate(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
+    # evfault runs no certificate authority; the charger keeps its current certificate.
+    return Outcome({"status": "Rejected"}, [Heard(ctx.charger_id, ctx.received_at)])
+
+
+def acknowledge(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
+    """Notifications whose answer is empty: MeterValues, diagnostics and firmware status, …"""
+    return Outcome({}, [Heard(ctx.charger_id, ctx.received_at)])
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) else 0
+
+
+HANDLERS: dict[str, Handler] = {
+    "BootNotification": boot_notification,
+    "Heartbeat": heartbeat,
+    "StatusNotification": status_notification,
+    "Authorize": authorize,
+    "StartTransaction": start_transaction,
+    "StopTransaction": stop_transaction,
+    "MeterValues": acknowledge,
+    "DataTransfer": data_transfer,
+    "DiagnosticsStatusNotification": acknowledge,
+    "FirmwareStatusNotification": acknowledge,
+    # OCPP 1.6 security extension (white paper, edition 3)
+    "SecurityEventNotification": acknowledge,
+    "LogStatusNotification": acknowledge,
+    "SignedFirmwareStatusNotification": acknowledge,
+    "SignCertificate": sign_certificate,
+}
