@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from evfault.errors import UserError
 
+
+class _Group(TyperGroup):
+    """Every command's UserError becomes one sentence on stderr and its exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            typer.echo(f"evfault: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
 app = typer.Typer(
     name="evfault",
+    cls=_Group,
     help="Turn EV-charger error codes into something people can act on.",
     no_args_is_help=True,
     add_completion=False,

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
 
 from evfault.conformance import check_lines
 from evfault.conformance.render import print_report, to_json
 from evfault.errors import UserError
+from evfault.settings import Settings
+from evfault.store.sql import open_store
 
 FAILED = 1  # exit status when any rule failed; 2 (UserError) when the input cannot be read
 
@@ -25,6 +29,16 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tab
 AllOpt = Annotated[
     bool, typer.Option("--all", help="List passing findings too, not only problems.")
 ]
+ChargerOpt = Annotated[
+    str | None,
+    typer.Option("--charger", help="Check what this charger sent, from the server's stored "
+                 "message log (instead of a file).", show_default=False),
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", envvar="EVFAULT_DB", help="The server's database URL, with --charger "
+                 "[default: sqlite:///evfault.db].", show_default=False),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -34,21 +48,57 @@ def register(app: typer.Typer) -> None:
     app.command("check")(check)
 
 
-def check(source: SourceArg = "-", json: JsonOpt = False, all_findings: AllOpt = False) -> None:
+def check(source: SourceArg = "-", json: JsonOpt = False, all_findings: AllOpt = False,
+          charger: ChargerOpt = None, db: DbOpt = None) -> None:
     """Check a charger's messages against OCPP 1.6 / 2.0.1 and MREC; exit 1 if any rule fails.
 
     Every rule has a stable id; `--json` gives the findings per message and a summary per rule
-    for programs (a charger maker's CI, for one).
+    for programs (a charger maker's CI, for one). With --charger, the messages come from the
+    server's stored log, numbered by their row id in it.
     """
-    report = check_lines(read_lines(source))
+    lines: Iterable[tuple[int, str]]
+    if charger is not None:
+        lines = stored_lines(db or Settings().db, charger)
+        where = f"the message log of {charger}"
+    else:
+        lines, where = read_lines(source), _name(source)
+    report = check_lines(lines)
     if report.messages == 0:
-        raise UserError(f"{_name(source)} holds no OCPP-J frames; give one frame per line.")
+        raise UserError(f"{where} holds no OCPP-J frames; give one frame per line.")
     if json:
         typer.echo(to_json(report))
     else:
         print_report(report, Console(), show_passes=all_findings)
     if report.failed:
         raise typer.Exit(FAILED)
+
+
+def stored_lines(db: str, charger_id: str) -> list[tuple[int, str]]:
+    """What one charger sent, oldest first, from the server's database (row id, raw frame)."""
+    try:
+        return asyncio.run(_stored_lines(db, charger_id))
+    except ValueError as exc:  # an unusable database URL
+        raise UserError(str(exc)) from None
+    except SQLAlchemyError as exc:
+        raise UserError(f"cannot read the message log at {db} "
+                        f"({exc.__class__.__name__}).") from None
+
+
+async def _stored_lines(db: str, charger_id: str) -> list[tuple[int, str]]:
+    store = open_store(db)
+    await store.start()
+    try:
+        if await store.charger(charger_id) is None:
+            raise UserError(f"{db} has no charger {charger_id!r}; `evfault serve` records "
+                            "chargers when they connect.")
+        rows: list[tuple[int, str]] = []
+        before: int | None = None
+        while page := await store.messages(charger_id, limit=5000, before_id=before):
+            rows.extend((r.id or 0, r.raw) for r in page if r.direction == "in")
+            before = page[-1].id
+        return sorted(rows)
+    finally:
+        await store.close()
 
 
 def read_lines(source: str) -> Iterator[tuple[int, str]]:
