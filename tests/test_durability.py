@@ -12,6 +12,7 @@ import sys
 
 import pytest
 import websockets
+
 from evfault.store.sql import open_store
 
 pytestmark = pytest.mark.slow
