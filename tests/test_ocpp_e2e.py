@@ -235,3 +235,29 @@ def _query(charger_id: str) -> Any:
     from evfault.store.model import IncidentQuery
 
     return IncidentQuery(charger_id=charger_id)
+
+
+async def test_nodes_sharing_a_database_hand_chargers_over(start_server: Any) -> None:
+    fast_silence = {"heartbeat_interval": 1, "silence_heartbeats": 0.5}
+    a = await start_server(node="A", **fast_silence)
+    async with charger16(a.address.ocpp, "CP-STAY") as stay:
+        await boot16(stay)
+        async with charger16(a.address.ocpp, "CP-MOVE") as cp:
+            await boot16(cp)
+            await send_status16(cp, errorCode="OtherError", status="Faulted", vendorId=EVGO,
+                                vendorErrorCode="F009", info="96")
+            [before] = await active(a, "CP-MOVE")
+            b = await start_server(db=a.settings.db, node="B", **fast_silence)
+        async with charger16(b.address.ocpp, "CP-MOVE") as cp:  # moves within A's grace
+            await send_status16(cp, errorCode="OtherError", status="Faulted", vendorId=EVGO,
+                                vendorErrorCode="F009", info="97")
+            [after] = await active(b, "CP-MOVE")
+            assert after.id == before.id and after.reports == 2  # B took the incident over
+            for _ in range(12):  # longer than A's grace and either node's silence limit
+                await stay.call(call16.Heartbeat())
+                await cp.call(call16.Heartbeat())
+                await asyncio.sleep(0.1)
+            store = b.services.store
+            moved, stayed = await store.charger("CP-MOVE"), await store.charger("CP-STAY")
+            assert moved is not None and moved.online, "A marked a charger B holds offline"
+            assert stayed is not None and stayed.online, "B judged a charger A holds"

@@ -74,7 +74,7 @@ class Server:
         await store.start()
         self.services = Services(self.settings, store, InProcessBus(), default_catalog(),
                                  clock=self.clock)
-        self.central = CentralSystem(self.services, node=self.node)
+        self.central = CentralSystem(self.services, node=self.node or self.settings.node or None)
         await self.central.start()
         config = uvicorn.Config(
             build_app(self.services, self.central), host=self.settings.host,

@@ -48,6 +48,8 @@ TABLE: tuple[Setting, ...] = (
     Setting("commit_interval", 0.002, float,
             "Seconds the writer waits to gather more messages into one commit."),
     Setting("log_level", "info", str, "Log level: debug, info, warning or error."),
+    Setting("node", "", str,
+            "Name of this node (default: the host name); nodes sharing a database must differ."),
 )
 
 
@@ -65,6 +67,7 @@ class Settings:
     max_charger_id: int = 48
     commit_interval: float = 0.002
     log_level: str = "info"
+    node: str = ""
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with the given values; None means 'not given' and keeps the current one."""

@@ -84,10 +84,17 @@ class CentralSystem:
     # ---- lifecycle ------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Rebuild the tracker from the store (active incidents survive a restart)."""
+        """Rebuild the tracker from the store (active incidents survive a restart).
+
+        Only the chargers this node held are taken: several nodes may share one database, and
+        a charger another node holds must not fall silent (and offline) in this one's tracker.
+        """
         state = await self.services.store.load_state()
-        self.tracker.restore(state.incidents, state.connectors, state.chargers)
-        self._known.update(c.charger_id for c in state.chargers)
+        mine = {c.charger_id for c in state.chargers if c.node in (None, self.node)}
+        self.tracker.restore([i for i in state.incidents if i.charger_id in mine],
+                             [c for c in state.connectors if c.charger_id in mine],
+                             [c for c in state.chargers if c.charger_id in mine])
+        self._known.update(mine)
         self._ticker = asyncio.create_task(self._tick_forever(), name="evfault-ticker")
 
     async def stop(self) -> None:
@@ -109,7 +116,18 @@ class CentralSystem:
     def owns(self, session: Session) -> bool:
         return self.sessions.get(session.charger_id) is session
 
+    async def take_over(self, charger_id: str) -> None:
+        """Load a charger's state that another node (or a past run) left in the store."""
+        store = self.services.store
+        charger = await store.charger(charger_id)
+        if charger is not None:
+            self.tracker.restore(await store.active_incidents(charger_id),
+                                 await store.connectors(charger_id), [charger])
+        self._known.add(charger_id)
+
     async def connected(self, session: Session, at: datetime) -> None:
+        if session.charger_id not in self._known:
+            await self.take_over(session.charger_id)
         update = ChargerUpdate(session.charger_id, last_seen=at, protocol=session.version,
                                online=True, node=self.node)
         await self.apply(WriteBatch(chargers=[update]), [Connected(session.charger_id, at)])
@@ -137,7 +155,7 @@ class CentralSystem:
 
     async def tick(self, now: datetime | None = None) -> list[Change]:
         """Apply time-driven changes (offline after the grace period, reboot windows)."""
-        changes = self.tracker.tick(now or self.services.clock())
+        changes = await self._held_here(self.tracker.tick(now or self.services.clock()))
         if changes:
             batch = WriteBatch()
             add_changes(batch, changes)
@@ -148,6 +166,20 @@ class CentralSystem:
             for change in changes:
                 self.services.bus.publish(change)
         return changes
+
+    async def _held_here(self, changes: list[Change]) -> list[Change]:
+        """Drop 'offline' for chargers that reconnected to another node meanwhile."""
+        moved: set[str] = set()
+        for change in changes:
+            if isinstance(change, ConnectivityChange) and not change.online:
+                row = await self.services.store.charger(change.charger_id)
+                if row is not None and row.node not in (None, self.node) and row.online:
+                    moved.add(change.charger_id)
+        for charger_id in moved:
+            log.info("%s: now held by another node; this one forgets it", charger_id)
+            self.tracker.forget(charger_id)
+            self._known.discard(charger_id)
+        return [c for c in changes if getattr(c, "charger_id", None) not in moved]
 
     def _tick_period(self) -> float:
         s = self.services.settings

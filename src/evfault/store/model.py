@@ -111,6 +111,7 @@ class ChargerRow:
     booted_at: datetime | None
     offline_since: datetime | None  # start of the current offline period, if offline
     first_seen: datetime | None = None
+    node: str | None = None  # the evfault node that last held its connection
 
 
 @dataclass(frozen=True, slots=True)

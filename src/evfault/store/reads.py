@@ -53,7 +53,7 @@ def _charger(row: Row[Any]) -> ChargerRow:
         charger_id=row.id, online=bool(row.online), last_seen=row.last_seen,
         vendor=row.vendor, model=row.model, serial=row.serial, firmware=row.firmware,
         protocol=row.protocol, booted_at=row.booted_at, offline_since=row.offline_since,
-        first_seen=row.first_seen,
+        first_seen=row.first_seen, node=row.node,
     )
 
 
