@@ -9,7 +9,8 @@ EVgo compound codes with readings, ChargeX codes and NoError) for a fixed time a
   2. evfault on PostgreSQL   answered; the run checks the stored row count afterwards)
   3. a central system written the standard way with the `ocpp` package (no storage)
   4. a raw WebSocket echo server (the ceiling: what one Python process can do at all)
-Each server runs in its own process (its own core); the load generator runs in this one.
+Each server runs in its own process (its own core); the load generator runs in this one, with
+the lean client of lean_client.py (raw asyncio Protocols) for all four servers alike.
 
 Part 2, scale. The simulator connects --connections chargers to evfault on SQLite (boot,
 heartbeats, occasional faults) and the run reports server memory per connection and the
@@ -21,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import itertools
 import os
 import re
 import resource
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import websockets
+from lean_client import Charger, connect
 
 HERE = Path(__file__).resolve().parent
 PG_URL = os.environ.get("EVFAULT_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -166,51 +166,75 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
 
 
-async def one_charger(url: str, index: int, frames: list[bytes], result: LoadResult,
-                      start: asyncio.Event, stop: asyncio.Event, ready: list[int]) -> None:
-    charger_id = f"BENCH-{index:05d}"
-    async with websockets.connect(f"{url}/{charger_id}", subprotocols=["ocpp1.6"],
-                                  max_queue=None, ping_interval=None) as ws:
-        boot = b'[2,"boot","BootNotification",{"chargePointVendor":"bench","chargePointModel":"b"}]'
-        await ws.send(boot.decode())
-        await ws.recv()
-        ready.append(index)
-        await start.wait()
-        sample = index % 4 == 0  # a quarter of the chargers record every latency
-        for n in itertools.count():
-            if stop.is_set():
-                return
-            body = frames[n % len(frames)]
-            frame = b'[2,"' + str(n).encode() + b'","StatusNotification",' + body + b"]"
-            t0 = time.perf_counter()
-            await ws.send(frame.decode())
-            answer = await ws.recv()
-            result.sent += 1
-            if answer[1] == "4":  # CALLERROR (the echo server answers with type 2)
-                result.errors += 1
-            else:
-                result.answered += 1
-            if sample:
-                result.latencies.append(time.perf_counter() - t0)
+BOOT = b'[2,"boot","BootNotification",{"chargePointVendor":"bench","chargePointModel":"b"}]'
+
+
+class LoadCharger:
+    """One charger of the closed loop: boots, waits for the start, then sends back to back."""
+
+    def __init__(self, index: int, frames: list[bytes], result: LoadResult) -> None:
+        self.index = index
+        self.frames = frames
+        self.result = result
+        self.sample = index % 4 == 0  # a quarter of the chargers record every latency
+        self.n = 0
+        self.running = False
+        self.busy = False  # a request is waiting for its answer
+        self.booted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.link: Charger | None = None
+
+    async def open(self, url: str) -> None:
+        self.link = await connect(f"{url}/BENCH-{self.index:05d}", "ocpp1.6", self.on_answer)
+        self.link.send_text(BOOT)
+        await self.booted
+
+    def send_next(self) -> None:
+        assert self.link is not None
+        n = self.n
+        self.n += 1
+        body = self.frames[n % len(self.frames)]
+        self.busy = True
+        self.link.send_text(b'[2,"' + str(n).encode() + b'","StatusNotification",' + body + b"]")
+
+    def on_answer(self, link: Charger, answer: bytes) -> None:
+        if not self.booted.done():
+            self.booted.set_result(None)
+            return
+        self.busy = False
+        result = self.result
+        result.sent += 1
+        if answer[1:2] == b"4":  # CALLERROR (the echo server answers with type 2)
+            result.errors += 1
+        else:
+            result.answered += 1
+        if self.sample:
+            result.latencies.append(time.perf_counter() - link.sent_at)
+        if self.running:
+            self.send_next()
 
 
 async def closed_loop(url: str, chargers: int, seconds: float) -> LoadResult:
     frames = [orjson.dumps(p) for p in payload_mix()]
     result = LoadResult()
-    start, stop, ready = asyncio.Event(), asyncio.Event(), []
-    tasks = [asyncio.create_task(one_charger(url, i, frames, result, start, stop, ready))
-             for i in range(chargers)]
-    while len(ready) < chargers:
-        if any(t.done() and t.exception() for t in tasks):
-            raise next(t.exception() for t in tasks if t.done() and t.exception())  # type: ignore[misc]
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.5)  # settle after the boots
-    t0 = time.perf_counter()
-    start.set()
-    await asyncio.sleep(seconds)
-    stop.set()
-    result.seconds = time.perf_counter() - t0
-    await asyncio.gather(*tasks, return_exceptions=True)
+    fleet = [LoadCharger(i, frames, result) for i in range(chargers)]
+    try:
+        await asyncio.gather(*(c.open(url) for c in fleet))
+        await asyncio.sleep(0.5)  # settle after the boots
+        t0 = time.perf_counter()
+        for c in fleet:
+            c.running = True
+            c.send_next()
+        await asyncio.sleep(seconds)
+        for c in fleet:
+            c.running = False
+        result.seconds = time.perf_counter() - t0
+        deadline = time.perf_counter() + 10
+        while any(c.busy for c in fleet) and time.perf_counter() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)  # the answers still on their way are counted too
+    finally:
+        for c in fleet:
+            if c.link is not None:
+                c.link.close()
     return result
 
 
@@ -281,15 +305,16 @@ async def scale(args: argparse.Namespace, workdir: Path) -> None:
         stats.latencies.clear()
         await asyncio.sleep(args.hold)
         loaded = target.rss_kib()
+        held = stats.connected  # open right now; the fleet closes them all when it stops
         stop.set()
         await fleet
     finally:
         target.stop()
-    per_conn = (loaded - idle) * 1024 / max(1, stats.connected or n)
+    per_conn = (loaded - idle) * 1024 / max(1, held)
     lat = stats.latencies
     p50 = statistics.median(lat) * 1000 if lat else float("nan")
     p99 = sorted(lat)[int(0.99 * len(lat))] * 1000 if lat else float("nan")
-    print(f"\nscale: {stats.connected}/{n} chargers connected in {connected_after:.0f} s; "
+    print(f"\nscale: {held}/{n} chargers connected in {connected_after:.0f} s; "
           f"held {args.hold:.0f} s; {stats.answered} answers, {stats.errors} errors")
     print(f"  server memory: {idle / 1024:.0f} MiB idle -> {loaded / 1024:.0f} MiB loaded = "
           f"{per_conn / 1024:.1f} KiB per connection (target <= 50 KB)")

@@ -1,6 +1,7 @@
 """How many write batches a second the store commits, on SQLite and on PostgreSQL.
 
     .venv/bin/python benchmarks/store_write.py [--seconds 10] [--writers 200] [--backend sqlite]
+                                               [--compare-executemany] [--compare-upserts]
 
 Each batch is what one StatusNotification typically brings: the frame in and the answer out,
 one status event, the connector's new status and the charger's last_seen; every tenth also
@@ -20,7 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, insert
 
+from evfault.store import schema, writes
 from evfault.store.engines import writer_engine
 from evfault.store.group import LOG_COLUMNS, GroupRows, group_rows
 from evfault.store.migrate import upgrade
@@ -42,7 +44,7 @@ from evfault.store.schema import metadata
 from evfault.store.sql import SqlStore, open_store
 from evfault.store.urls import normalise_url
 from evfault.store.writes import GroupStatements
-from evfault.tracking.model import Incident, StatusChange
+from evfault.tracking.model import ClearedBy, Incident, StatusChange
 
 PG_URL = os.environ.get("EVFAULT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -160,8 +162,9 @@ class CoreLogStatements(GroupStatements):
     def execute(self, connection: Connection, rows: GroupRows) -> None:
         logs = {"messages": rows.messages, "status_events": rows.status_events,
                 "status_changes": rows.status_changes, "connectivity": rows.connectivity}
+        # encode=None: the upserts keep encoding their times themselves.
         super().execute(connection, replace(rows, messages=[], status_events=[],
-                                            status_changes=[], connectivity=[]))
+                                            status_changes=[], connectivity=[], encode=None))
         for table, tuples in logs.items():
             if tuples:
                 columns = LOG_COLUMNS[table]
@@ -180,15 +183,42 @@ class PsycopgExecutemanyStatements(GroupStatements):
         self._write_log = _executemany
 
 
+class CoreUpsertStatements(GroupStatements):
+    """The upserts through SQLAlchemy Core's executemany, every column set (before 2026-11)."""
+
+    def __init__(self, dialect: str) -> None:
+        super().__init__(dialect)
+        upsert = writes._upsert_factory(dialect)
+        self.core_upserts = (
+            ("charger_updates", writes._charger_upsert(upsert)),
+            ("charger_mentions",
+             upsert(schema.chargers).on_conflict_do_nothing(index_elements=["id"])),
+            ("connectors", writes._replace_on_conflict(upsert, schema.connectors,
+                                                       ["charger_id", "connector_id"])),
+            ("incidents", writes._replace_on_conflict(upsert, schema.incidents, ["id"])),
+        )
+
+    def execute(self, connection: Connection, rows: GroupRows) -> None:
+        for name, statement in self.core_upserts:
+            params = getattr(rows, name)
+            if params:
+                connection.execute(statement, params)
+        super().execute(connection, GroupRows(
+            messages=rows.messages, status_events=rows.status_events,
+            status_changes=rows.status_changes, connectivity=rows.connectivity))
+
+
 def _executemany(connection: Connection, sql: str, rows: list[tuple[object, ...]]) -> None:
     connection.exec_driver_sql(sql, rows)
 
 
-def time_group_writes(url: str, statements: GroupStatements, groups: int = 40) -> float:
+def time_group_writes(url: str, statements: GroupStatements, groups: int = 40,
+                      make: Callable[[int, int], WriteBatch] | None = None) -> float:
     """Writer-thread CPU µs per batch to build and execute groups of 200 batches."""
     engine = writer_engine(normalise_url(url))
     upgrade(engine)
-    batches = [[status_batch(c, n) for c in range(200)] for n in range(groups)]
+    make = make or status_batch
+    batches = [[make(c, n) for c in range(200)] for n in range(groups)]
     started = time.process_time()
     for group in batches:
         rows = group_rows(group, T0, statements.encode_time)
@@ -219,6 +249,38 @@ def compare_executemany(args: argparse.Namespace) -> None:
                 print(f"{backend:<10} log rows via {name:<28} {spent:5.0f} µs/batch")
 
 
+def incident_batch(charger: int, n: int) -> WriteBatch:
+    """A status batch whose every message also opens, continues or clears an incident (as in
+    benchmarks/server_load.py's mix, where the upserts weigh the most)."""
+    batch = status_batch(charger, n)
+    at = T0 + timedelta(milliseconds=n)
+    incident = Incident(
+        id=f"CP{charger:05d}-{n // 3}", charger_id=f"CP{charger:05d}", connector_id=1,
+        scheme="evgo-mrec", code="F001", title="Proximity fault", severity="critical",
+        opened_at=at, opened_received_at=at, info="V=4.2", reading_value=4.2,
+        reading_unit="V", last_seen_at=at, reports=n % 3 + 1,
+    )
+    batch.incidents = [incident.clear(at, ClearedBy.NO_ERROR) if n % 3 == 2 else incident]
+    return batch
+
+
+def compare_upserts(args: argparse.Namespace) -> None:
+    print("# writer CPU per batch for the upserts, groups of 200 (lower is better)")
+    for backend in ("sqlite", "postgresql"):
+        if args.backend not in (backend, "both"):
+            continue
+        variants: list[tuple[str, type[GroupStatements]]] = [
+            ("SQLAlchemy Core executemany", CoreUpsertStatements),
+            ("evfault (driver executemany)", GroupStatements),
+        ]
+        for name, kind in variants * 2:
+            with scratch_url(backend) as url:
+                if url is None:
+                    continue
+                spent = time_group_writes(url, kind(backend), make=incident_batch)
+                print(f"{backend:<10} upserts via {name:<29} {spent:5.0f} µs/batch")
+
+
 @contextmanager
 def scratch_url(backend: str) -> Iterator[str | None]:
     if backend == "postgresql":
@@ -239,6 +301,9 @@ def main() -> None:
     parser.add_argument("--compare-executemany", action="store_true",
                         help="also time the writer with the log rows through SQLAlchemy Core, "
                              "the driver's executemany and COPY")
+    parser.add_argument("--compare-upserts", action="store_true",
+                        help="also time the writer with the upserts through SQLAlchemy Core "
+                             "and through the driver's executemany")
     args = parser.parse_args()
     print(f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.platform()}, "
           f"{os.cpu_count()} CPUs, Python {platform.python_version()}; "
@@ -254,6 +319,8 @@ def main() -> None:
                 print(results[-1].line(), flush=True)
     if args.compare_executemany:
         compare_executemany(args)
+    if args.compare_upserts:
+        compare_upserts(args)
 
 
 if __name__ == "__main__":

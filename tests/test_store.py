@@ -126,6 +126,29 @@ async def test_charger_facts_merge_and_none_keeps_what_is_stored(store: SqlStore
     assert await store.charger("CP9") is None
 
 
+async def test_a_charger_only_heard_from_keeps_its_facts_and_offline_period(
+    store: SqlStore,
+) -> None:
+    # Most messages only move last_seen, which the store writes with a statement of its own.
+    await write(store, chargers=[ChargerUpdate("CP1", last_seen=at(5), vendor="ABB",
+                                               booted_at=at(4), node="n1")],
+                connectivity=[ConnectivityChange("CP1", False, at(6), "silent")])
+    await write(store, chargers=[ChargerUpdate("CP1", last_seen=at(60))])
+    await write(store, chargers=[ChargerUpdate("CP1", last_seen=at(1))],  # out of order
+                messages=[MessageRow("CP1", "in", at(1), "[2]")])
+
+    row = await store.charger("CP1")
+    assert row is not None
+    assert (row.vendor, row.node, row.booted_at) == ("ABB", "n1", at(4))
+    assert (row.online, row.offline_since) == (False, at(6))
+    assert (row.first_seen, row.last_seen) == (at(4), at(1))  # last write wins, as before
+
+    await write(store, chargers=[ChargerUpdate("NEW", last_seen=at(7))])
+    new = await store.charger("NEW")
+    assert new is not None
+    assert (new.online, new.first_seen, new.last_seen, new.vendor) == (False, at(7), at(7), None)
+
+
 async def test_last_write_wins_within_one_group(store: SqlStore) -> None:
     await asyncio.gather(*(
         write(store, chargers=[ChargerUpdate("CP1", last_seen=at(n), firmware=f"v{n}")],
@@ -419,6 +442,31 @@ async def test_a_failing_batch_fails_its_writer_only(store: SqlStore) -> None:
     await good(99)  # and the writer carries on
     assert store.stats.failed_batches == 2
     assert (await store.messages("CP2"))[0].raw == "ok99"
+
+
+async def test_a_failed_commit_fails_its_group_and_the_writer_carries_on(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On SQLite the COMMIT runs in a thread of its own (loop_writer.py): its failure must
+    # reach every writer of the group, roll the group back, and leave the store working.
+    from evfault.store.loop_writer import LoopGroupWriter
+
+    async with open_store(sqlite_url) as store:
+        real = LoopGroupWriter._commit
+
+        def refuse(transaction: Any) -> float:
+            monkeypatch.setattr(LoopGroupWriter, "_commit", staticmethod(real))
+            transaction.rollback()
+            raise OSError("disk I/O error")
+
+        monkeypatch.setattr(LoopGroupWriter, "_commit", staticmethod(refuse))
+        outcomes = await asyncio.gather(
+            *(write(store, messages=[MessageRow("CP1", "in", at(n), f"lost{n}")])
+              for n in range(5)), return_exceptions=True)
+        assert [type(o) for o in outcomes] == [OSError] * 5
+        await write(store, messages=[MessageRow("CP1", "in", at(9), "kept")])
+        assert [m.raw for m in await store.messages("CP1")] == ["kept"]
+        assert (store.stats.failed_batches, store.stats.batches) == (5, 1)
 
 
 async def test_empty_batch_returns_at_once(store: SqlStore) -> None:

@@ -348,3 +348,46 @@ def test_status_is_per_connector() -> None:
     tr.handle(received(no_error(connector=1, status="Available"), t(0)))
     changes = status_changes(tr.handle(received(no_error(connector=2, status="Available"), t(1))))
     assert [(s.connector_id, s.previous) for s in changes] == [(2, None)]
+
+
+# ---- the copies an incident goes through -------------------------------------------------
+
+
+def test_continuing_and_clearing_carry_every_other_field_over() -> None:
+    # `continued` and `cleared` spell out every field of Incident (cheaper than
+    # dataclasses.replace): a field added to Incident and forgotten there would be reset.
+    from dataclasses import fields, replace
+
+    from evfault.tracking.connector import ReportContext, cleared, continued
+    from evfault.tracking.model import Incident
+    from evfault.tracking.timing import Stamp
+
+    distinct = {
+        "id": "i9", "charger_id": "CPX", "connector_id": 7, "scheme": "s", "code": "C",
+        "title": "T", "severity": "critical", "opened_at": t(1), "opened_received_at": t(2),
+        "vendor_id": "v", "error_code": "E", "info": "old", "reading_value": 1.5,
+        "reading_unit": "A", "status": "Faulted", "warning_only": True, "time_flagged": True,
+        "last_seen_at": t(3), "reports": 4, "cleared_at": t(5), "cleared_by": ClearedBy.REBOOT,
+        "cleared_received_at": t(6), "set_rule": ACC,
+    }
+    assert set(distinct) == {f.name for f in fields(Incident)}, "give the new field a value"
+    before = Incident(**distinct)
+
+    ctx = ReportContext("CPX", 7, Stamp(t(9), t(10), False), None, None, SetRule.REPLACE,
+                        lambda: "unused")
+    plain = replace(fault("C", "s", info="new"), vendor_id=None, error_code=None)
+    after = continued(before, plain, ctx)
+    changed = {"info", "reading_value", "reading_unit", "last_seen_at", "reports", "set_rule"}
+    for f in fields(Incident):
+        if f.name not in changed:
+            assert getattr(after, f.name) == distinct[f.name], f.name
+    assert (after.info, after.reports, after.last_seen_at, after.set_rule) == (
+        "new", 5, t(9), SetRule.REPLACE)
+
+    gone = cleared(before, Stamp(t(20), t(21), False), ClearedBy.NO_ERROR)
+    changed = {"cleared_at", "cleared_by", "cleared_received_at"}
+    for f in fields(Incident):
+        if f.name not in changed:
+            assert getattr(gone, f.name) == distinct[f.name], f.name
+    assert (gone.cleared_at, gone.cleared_by, gone.cleared_received_at) == (
+        t(20), ClearedBy.NO_ERROR, t(21))

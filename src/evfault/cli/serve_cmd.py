@@ -66,8 +66,11 @@ def echo(text: str) -> None:
 
 
 def run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run a server's life on uvloop where installed (see evfault.server.run)."""
+    from evfault.server import run as run_server_loop
+
     with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C during shutdown
-        asyncio.run(coroutine)
+        run_server_loop(coroutine)
 
 
 @with_settings

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
-import uuid
 from collections.abc import Iterable
 from contextlib import suppress
 from datetime import datetime
@@ -50,6 +50,14 @@ def tracker_config(services: Services) -> TrackerConfig:
     )
 
 
+def new_incident_id() -> str:
+    """A random UUID4 as 32 hex digits, like `uuid.uuid4().hex` at half the cost (no object)."""
+    n = int.from_bytes(os.urandom(16), "big")
+    n = (n & ~(0xC000 << 48)) | (0x8000 << 48)  # variant: RFC 4122
+    n = (n & ~(0xF000 << 64)) | (4 << 76)  # version 4
+    return f"{n:032x}"
+
+
 def add_changes(batch: WriteBatch, changes: Iterable[Change]) -> None:
     """Route tracker changes into the tables that hold them."""
     for change in changes:
@@ -74,7 +82,7 @@ class CentralSystem:
     def __init__(self, services: Services, tracker: Tracker | None = None,
                  node: str | None = None) -> None:
         self.services = services
-        self.tracker = tracker or Tracker(tracker_config(services), lambda: uuid.uuid4().hex)
+        self.tracker = tracker or Tracker(tracker_config(services), new_incident_id)
         self.node = node or socket.gethostname()
         self.sessions: dict[str, Session] = {}
         self.next_transaction_id = transaction_ids()

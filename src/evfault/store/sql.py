@@ -1,7 +1,8 @@
 """SqlStore: the Store on SQLite (embedded default) or PostgreSQL (many nodes, one database).
 
-Writes go through one writer thread with group commit (see writer.py); reads run in worker
-threads on a separate connection pool, so a slow report never delays a charger's answer.
+Writes go through one writer with group commit (loop_writer.py on SQLite, writer.py on
+PostgreSQL); reads run in worker threads on a separate connection pool, so a slow report never
+delays a charger's answer.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.engine import URL
 
 from evfault.store import reads
 from evfault.store.engines import SYNCHRONOUS_MODES, reader_engine, writer_engine
+from evfault.store.loop_writer import LoopGroupWriter
 from evfault.store.migrate import upgrade
 from evfault.store.model import (
     ChargerRow,
@@ -54,7 +56,9 @@ class SqlStore:
         self._url = url
         self._synchronous = synchronous
         self._max_group = max_group
-        self._writer: GroupWriter | None = None
+        # SQLite: statements on the event loop, COMMIT in a thread (see loop_writer.py);
+        # PostgreSQL: the whole group in the writer thread.
+        self._writer: GroupWriter | LoopGroupWriter | None = None
         self._write_engine: Engine | None = None
         self._read_engine: Engine | None = None
         self._closed = False
@@ -78,11 +82,17 @@ class SqlStore:
 
     async def start(self) -> None:
         """Migrate the schema to the newest version and start the writer."""
-        if self._writer is not None or self._closed:
+        if self._writer is not None or self._closed or self._write_engine is not None:
             raise RuntimeError("A store can be started once.")
-        await asyncio.to_thread(self._start_blocking)
+        engine = await asyncio.to_thread(self._start_blocking)
+        if engine.dialect.name == "sqlite":
+            self._writer = LoopGroupWriter(engine, asyncio.get_running_loop(),
+                                           max_group=self._max_group)
+        else:
+            self._writer = GroupWriter(engine, max_group=self._max_group)
+            self._writer.start()
 
-    def _start_blocking(self) -> None:
+    def _start_blocking(self) -> Engine:
         engine = writer_engine(self._url, self._synchronous)
         try:
             upgrade(engine)
@@ -91,18 +101,19 @@ class SqlStore:
             raise
         self._write_engine = engine
         self._read_engine = reader_engine(self._url)
-        self._writer = GroupWriter(engine, max_group=self._max_group)
-        self._writer.start()
+        return engine
 
     async def close(self) -> None:
         """Commit every batch already handed to write(), stop the writer, release connections."""
         if self._closed:
             return
         self._closed = True
+        if isinstance(self._writer, LoopGroupWriter):
+            await self._writer.close()
         await asyncio.to_thread(self._close_blocking)
 
     def _close_blocking(self) -> None:
-        if self._writer is not None:
+        if isinstance(self._writer, GroupWriter):
             self._writer.stop()
         for engine in (self._write_engine, self._read_engine):
             if engine is not None:
@@ -131,7 +142,7 @@ class SqlStore:
             return
         await self._started_writer().submit(batch)
 
-    def _started_writer(self) -> GroupWriter:
+    def _started_writer(self) -> GroupWriter | LoopGroupWriter:
         if self._closed:
             raise RuntimeError("The store is closed; open a new one to write again.")
         if self._writer is None:

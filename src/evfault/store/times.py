@@ -7,7 +7,10 @@ from datetime import UTC, datetime
 
 def as_utc(value: datetime) -> datetime:
     """The same instant in UTC; a naive datetime is taken to be UTC already (OCPP times are)."""
-    if value.tzinfo is None:
+    zone = value.tzinfo
+    if zone is UTC:  # nearly always: skip the copy astimezone would make
+        return value
+    if zone is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
 

@@ -1,4 +1,4 @@
-"""Group commit: one thread writes whatever batches are waiting in one transaction.
+"""Group commit (PostgreSQL): one thread writes whatever batches are waiting in one transaction.
 
 Callers on the event loop enqueue a batch and await a future. The writer thread takes every
 pending batch (up to a cap), writes them with one statement per table (executemany, or COPY on
@@ -9,6 +9,8 @@ of commits, not of messages.
 When a group's transaction fails, its batches are retried one by one, each in its own
 transaction, so that one bad batch fails only its own writer; when the connection itself is
 lost, every batch of the group fails with that error and the next group reconnects.
+
+SQLite uses loop_writer.py instead, which keeps the same promises with less GIL contention.
 """
 
 from __future__ import annotations
@@ -102,7 +104,7 @@ class GroupWriter:
                 self._commit(group)
             except Exception as exc:  # a bug here must not leave writers waiting forever
                 log.exception("store: the writer failed on a group")
-                _resolve(group, exc)
+                resolve(group, exc)
 
     def _take(self) -> tuple[list[Pending], bool]:
         """Block for the first batch, then take whatever else is already waiting."""
@@ -136,7 +138,7 @@ class GroupWriter:
             self._after_failure(group, exc)
             return
         self._record(group, failed=0)
-        _resolve(group, None)
+        resolve(group, None)
 
     def _write(self, batches: Sequence[WriteBatch]) -> None:
         rows = group_rows(batches, self._clock(), self._statements.encode_time)
@@ -145,10 +147,10 @@ class GroupWriter:
 
     def _after_failure(self, group: list[Pending], exc: Exception) -> None:
         """Retry one by one so that one bad batch fails only its own writer."""
-        if len(group) == 1 or _lost_connection(exc):
+        if len(group) == 1 or lost_connection(exc):
             log.warning("store: a group of %d batches failed: %s", len(group), exc)
             self._record(group, failed=len(group))
-            _resolve(group, exc)
+            resolve(group, exc)
             return
         for pending in group:
             self._commit_alone(pending)
@@ -159,10 +161,10 @@ class GroupWriter:
         except Exception as exc:
             log.warning("store: a batch failed and was not written: %s", exc)
             self._record([pending], failed=1)
-            _resolve([pending], exc)
+            resolve([pending], exc)
             return
         self._record([pending], failed=0)
-        _resolve([pending], None)
+        resolve([pending], None)
 
     def _record(self, group: list[Pending], failed: int) -> None:
         self.stats.groups += 1
@@ -170,12 +172,12 @@ class GroupWriter:
         self.stats.failed_batches += failed
 
 
-def _lost_connection(exc: Exception) -> bool:
+def lost_connection(exc: Exception) -> bool:
     """Whether the database itself is gone (retrying batch by batch would only fail slower)."""
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
-def _resolve(group: Sequence[Pending], exc: BaseException | None) -> None:
+def resolve(group: Sequence[Pending], exc: BaseException | None) -> None:
     """Settle the futures of `group`, with one wake-up per event loop rather than per future."""
     by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
     for pending in group:
@@ -183,10 +185,10 @@ def _resolve(group: Sequence[Pending], exc: BaseException | None) -> None:
     for loop, futures in by_loop.items():
         # RuntimeError: that event loop is closed, so nobody is waiting any more.
         with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(_settle, futures, exc)
+            loop.call_soon_threadsafe(settle, futures, exc)
 
 
-def _settle(futures: list[asyncio.Future[None]], exc: BaseException | None) -> None:
+def settle(futures: list[asyncio.Future[None]], exc: BaseException | None) -> None:
     for future in futures:
         if future.done():  # its task was cancelled; the batch is written all the same
             continue

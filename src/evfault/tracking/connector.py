@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from evfault.decode.model import Fault, Report, SetRule
@@ -121,23 +121,34 @@ def opened(fault: Fault, ctx: ReportContext) -> Incident:
     )
 
 
+# `continued` and `cleared` build the next version of an incident with every field spelled
+# out rather than through dataclasses.replace, which costs twice as much (it looks up every
+# field by name and calls with keywords); they run for most reports a charger sends.
+
+
 def continued(incident: Incident, fault: Fault, ctx: ReportContext) -> Incident:
     """The latest report's reading, info and status replace the previous ones."""
     reading = fault.reading
     status = ctx.status if ctx.status is not None else incident.status
     last = incident.last_seen_at
-    return replace(
-        incident,
+    i = incident
+    return Incident(
+        i.id, i.charger_id, i.connector_id, i.scheme, i.code, i.title, i.severity,
+        i.opened_at, i.opened_received_at,
+        vendor_id=fault.vendor_id or i.vendor_id,
+        error_code=fault.error_code or ctx.error_code or i.error_code,
         info=fault.info,
         reading_value=reading.value if reading else None,
         reading_unit=reading.unit if reading else None,
-        error_code=fault.error_code or ctx.error_code or incident.error_code,
-        vendor_id=fault.vendor_id or incident.vendor_id,
         status=status,
         # A NotifyEvent carries no status: it leaves the warning/fault judgement as it was.
-        warning_only=is_warning(status) if ctx.status is not None else incident.warning_only,
+        warning_only=is_warning(status) if ctx.status is not None else i.warning_only,
+        time_flagged=i.time_flagged,
         last_seen_at=ctx.stamp.at if last is None else max(last, ctx.stamp.at),
-        reports=incident.reports + 1,
+        reports=i.reports + 1,
+        cleared_at=i.cleared_at,
+        cleared_by=i.cleared_by,
+        cleared_received_at=i.cleared_received_at,
         set_rule=ctx.rule,
     )
 
@@ -153,12 +164,18 @@ def clear(conn: ConnectorState, key: Key, when: Stamp, by: ClearedBy) -> Inciden
 
 def cleared(incident: Incident, when: Stamp, by: ClearedBy) -> Incident:
     # Incident.clear's rule (never before it opened), in the same single copy as the rest.
-    return replace(
-        incident,
-        cleared_at=max(when.at, incident.opened_at),
+    i = incident
+    return Incident(
+        i.id, i.charger_id, i.connector_id, i.scheme, i.code, i.title, i.severity,
+        i.opened_at, i.opened_received_at, i.vendor_id, i.error_code, i.info, i.reading_value,
+        i.reading_unit, i.status, i.warning_only,
+        time_flagged=i.time_flagged or when.flagged,
+        last_seen_at=i.last_seen_at,
+        reports=i.reports,
+        cleared_at=max(when.at, i.opened_at),
         cleared_by=by,
         cleared_received_at=when.received_at,
-        time_flagged=incident.time_flagged or when.flagged,
+        set_rule=i.set_rule,
     )
 
 
