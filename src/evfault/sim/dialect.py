@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from evfault.sim.link import CallErrorReply, Reply
-from evfault.sim.state import ActiveFault, Connector
+from evfault.sim.state import ActiveFault, Connector, Phase
 
 if TYPE_CHECKING:
     from evfault.sim.charger import VirtualCharger
@@ -26,6 +26,17 @@ def answer_with(answers: Mapping[str, Answer], ch: VirtualCharger, action: str,
         return CallErrorReply("NotImplemented",
                               f"{action} is not implemented by this simulated charger")
     return handler(ch, payload)
+
+
+def remote_stop(ch: VirtualCharger, payload: dict[str, Any]) -> Reply:
+    """Stop the session with the transactionId asked for (1.6 RemoteStop, 2.0.1 RequestStop)."""
+    wanted = payload.get("transactionId")
+    found = [c for c in ch.connectors[1:] if c.tx_id == wanted and c.phase in
+             (Phase.CHARGING, Phase.SUSPENDED)]
+    if not found:
+        return {"status": "Rejected"}
+    ch.later(lambda: ch.end_session(found[0], "Remote"))
+    return {"status": "Accepted"}
 
 
 VENDOR = "evfault"

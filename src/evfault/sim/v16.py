@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from evfault.sim.breakage import break_payload
-from evfault.sim.dialect import FIRMWARE, MODEL, VENDOR, answer_with
+from evfault.sim.dialect import FIRMWARE, MODEL, VENDOR, answer_with, remote_stop
 from evfault.sim.link import Reply
 from evfault.sim.mrec import build_no_error, build_resolved, build_status_notification, utc_text
 from evfault.sim.state import ActiveFault, Connector, Phase
@@ -272,16 +272,6 @@ def _remote_start(ch: VirtualCharger, payload: dict[str, Any]) -> Reply:
     return {"status": "Accepted"}
 
 
-def _remote_stop(ch: VirtualCharger, payload: dict[str, Any]) -> Reply:
-    wanted = payload.get("transactionId")
-    found = [c for c in ch.connectors[1:] if c.tx_id == wanted and c.phase in
-             (Phase.CHARGING, Phase.SUSPENDED)]
-    if not found:
-        return {"status": "Rejected"}
-    ch.later(lambda: ch.end_session(found[0], "Remote"))
-    return {"status": "Accepted"}
-
-
 _ANSWERS: dict[str, Callable[[VirtualCharger, dict[str, Any]], Reply]] = {
     "Reset": _reset,
     "TriggerMessage": _trigger,
@@ -289,7 +279,7 @@ _ANSWERS: dict[str, Callable[[VirtualCharger, dict[str, Any]], Reply]] = {
     "GetConfiguration": _get_configuration,
     "ChangeConfiguration": _change_configuration,
     "RemoteStartTransaction": _remote_start,
-    "RemoteStopTransaction": _remote_stop,
+    "RemoteStopTransaction": remote_stop,
     "UnlockConnector": lambda ch, payload: {"status": "Unlocked"},
     "ClearCache": lambda ch, payload: {"status": "Accepted"},
     "DataTransfer": lambda ch, payload: {"status": "UnknownVendorId"},

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from evfault.sim.dialect import FIRMWARE, MODEL, VENDOR, answer_with
+from evfault.sim.dialect import FIRMWARE, MODEL, VENDOR, answer_with, remote_stop
 from evfault.sim.link import Reply
 from evfault.sim.mrec import Condition, build_notify_event, utc_text
 from evfault.sim.state import ActiveFault, Connector, Phase
@@ -218,16 +218,6 @@ def _request_start(ch: VirtualCharger, payload: dict[str, Any]) -> Reply:
     return {"status": "Accepted"}
 
 
-def _request_stop(ch: VirtualCharger, payload: dict[str, Any]) -> Reply:
-    wanted = payload.get("transactionId")
-    found = [c for c in ch.connectors[1:] if c.tx_id == wanted and c.phase in
-             (Phase.CHARGING, Phase.SUSPENDED)]
-    if not found:
-        return {"status": "Rejected"}
-    ch.later(lambda: ch.end_session(found[0], "Remote"))
-    return {"status": "Accepted"}
-
-
 def _variable_key(item: Any) -> tuple[str, str]:
     component = item.get("component", {}) if isinstance(item, dict) else {}
     variable = item.get("variable", {}) if isinstance(item, dict) else {}
@@ -270,7 +260,7 @@ _ANSWERS: dict[str, Callable[[VirtualCharger, dict[str, Any]], Reply]] = {
     "TriggerMessage": _trigger,
     "ChangeAvailability": _change_availability,
     "RequestStartTransaction": _request_start,
-    "RequestStopTransaction": _request_stop,
+    "RequestStopTransaction": remote_stop,
     "GetVariables": _get_variables,
     "SetVariables": _set_variables,
     "UnlockConnector": lambda ch, payload: {"status": "Unlocked"},
