@@ -1,10 +1,10 @@
-"""The central system: every charger's messages go through here to the tracker, store and bus.
+"""The central system: every charger's connection, and the I/O around the one message path.
 
-Order of work for one message: the handler's facts go to the tracker, which returns incident,
-status and connectivity changes; everything lands in one WriteBatch; the store commits it
-(grouped with other chargers' batches); only then are the changes published and the charger
-answered. So nothing a charger sees acknowledged is ever lost, and the dashboard never shows
-what the database does not hold.
+The pure work on a message (parse, handler, tracker, the rows to store) is done by
+evfault.pipeline.MessagePath. Here it is committed: the rows land in one WriteBatch, the store
+commits it (grouped with other chargers' batches), and only then are the changes published and
+the charger answered. So nothing a charger sees acknowledged is ever lost, and the dashboard
+never shows what the database does not hold.
 """
 
 from __future__ import annotations
@@ -13,24 +13,13 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Iterable
 from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from evfault.context import Services
-from evfault.ocpp.outcome import transaction_ids
-from evfault.store.model import ChargerUpdate, ConnectorUpdate, WriteBatch
-from evfault.tracking.model import (
-    Change,
-    Connected,
-    ConnectivityChange,
-    Disconnected,
-    Event,
-    IncidentChange,
-    ReportReceived,
-    StatusChange,
-)
+from evfault.pipeline import MessagePath, PathConfig, Processed, tick_batch
+from evfault.tracking.model import Change, ConnectivityChange
 from evfault.tracking.tracker import Tracker, TrackerConfig
 
 if TYPE_CHECKING:
@@ -50,32 +39,16 @@ def tracker_config(services: Services) -> TrackerConfig:
     )
 
 
+def path_config(services: Services) -> PathConfig:
+    return PathConfig(heartbeat_interval=services.settings.heartbeat_interval)
+
+
 def new_incident_id() -> str:
     """A random UUID4 as 32 hex digits, like `uuid.uuid4().hex` at half the cost (no object)."""
     n = int.from_bytes(os.urandom(16), "big")
     n = (n & ~(0xC000 << 48)) | (0x8000 << 48)  # variant: RFC 4122
     n = (n & ~(0xF000 << 64)) | (4 << 76)  # version 4
     return f"{n:032x}"
-
-
-def add_changes(batch: WriteBatch, changes: Iterable[Change]) -> None:
-    """Route tracker changes into the tables that hold them."""
-    for change in changes:
-        if isinstance(change, IncidentChange):
-            batch.incidents.append(change.incident)
-        elif isinstance(change, StatusChange):
-            batch.status_changes.append(change)
-        elif isinstance(change, ConnectivityChange):
-            batch.connectivity.append(change)
-
-
-def connector_updates(events: Iterable[Event]) -> list[ConnectorUpdate]:
-    return [
-        ConnectorUpdate(e.charger_id, e.report.connector_id, e.report.status, e.report.error_code,
-                        e.received_at)
-        for e in events
-        if isinstance(e, ReportReceived) and e.report.status is not None
-    ]
 
 
 class CentralSystem:
@@ -85,7 +58,7 @@ class CentralSystem:
         self.tracker = tracker or Tracker(tracker_config(services), new_incident_id)
         self.node = node or socket.gethostname()
         self.sessions: dict[str, Session] = {}
-        self.next_transaction_id = transaction_ids()
+        self.path = MessagePath(self.tracker, path_config(services))
         self._known: set[str] = set()
         self._ticker: asyncio.Task[None] | None = None
 
@@ -136,41 +109,34 @@ class CentralSystem:
     async def connected(self, session: Session, at: datetime) -> None:
         if session.charger_id not in self._known:
             await self.take_over(session.charger_id)
-        update = ChargerUpdate(session.charger_id, last_seen=at, protocol=session.version,
-                               online=True, node=self.node)
-        await self.apply(WriteBatch(chargers=[update]), [Connected(session.charger_id, at)])
+        await self.commit(self.path.connected(session.charger_id, session.version, at,
+                                              self.node))
 
     async def disconnected(self, session: Session, at: datetime) -> None:
         if not self.owns(session):
             return  # replaced by a newer connection: the charger never went away
         del self.sessions[session.charger_id]
-        await self.apply(WriteBatch(), [Disconnected(session.charger_id, at)])
+        await self.commit(self.path.disconnected(session.charger_id, at))
 
-    # ---- the one path every message takes ------------------------------------------------
+    # ---- committing what the message path produced ------------------------------------------
 
-    async def apply(self, batch: WriteBatch, events: Iterable[Event]) -> list[Change]:
-        events = list(events)
-        changes: list[Change] = []
-        for event in events:
-            changes.extend(self.tracker.handle(event))
-        batch.connectors.extend(connector_updates(events))
-        add_changes(batch, changes)
-        await self.services.store.write(batch)
+    async def commit(self, done: Processed) -> bool:
+        """Store what a message caused, then publish its changes; False if the store failed."""
+        try:
+            await self.services.store.write(done.batch)
+        except Exception:
+            log.exception("storing %s failed", done.action or "a change")
+            return False
         publish = self.services.bus.publish
-        for change in changes:
+        for change in done.changes:
             publish(change)
-        return changes
+        return True
 
     async def tick(self, now: datetime | None = None) -> list[Change]:
         """Apply time-driven changes (offline after the grace period, reboot windows)."""
-        changes = await self._held_here(self.tracker.tick(now or self.services.clock()))
+        changes = await self._held_here(self.path.tick(now or self.services.clock()))
         if changes:
-            batch = WriteBatch()
-            add_changes(batch, changes)
-            for change in changes:
-                if isinstance(change, ConnectivityChange):
-                    batch.chargers.append(ChargerUpdate(change.charger_id, online=change.online))
-            await self.services.store.write(batch)
+            await self.services.store.write(tick_batch(changes))
             for change in changes:
                 self.services.bus.publish(change)
         return changes
