@@ -13,7 +13,7 @@ CATALOG = default_catalog()
 FIELDS = {
     "scheme", "code", "ref", "kind", "title", "summary", "severity", "category",
     "classification", "user_actionable", "responsibility", "driver_now", "driver_next",
-    "operator_steps", "display_requirement", "measurement", "expected_status",
+    "operator_steps", "display_requirement", "display_text", "measurement", "expected_status",
     "expected_connector_id", "ocpp_error_code", "equivalents", "aliases", "source", "lang",
     "languages",
 }  # fmt: skip

@@ -29,6 +29,18 @@ class Catalog:
             if s.code_pattern
         ]
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Every language some entry has a text in, English first."""
+        found = {lang for entry in self.entries for lang in entry.texts}
+        return (DEFAULT_LANG, *sorted(found - {DEFAULT_LANG}))
+
+    def read_every_language(self) -> None:
+        """Read every translation file now rather than on first use: a broken one raises here."""
+        for entry in self.entries:
+            for lang in entry.texts:
+                _ = entry.texts[lang]
+
     def __iter__(self) -> Iterator[CatalogEntry]:
         return iter(self.entries)
 

@@ -29,6 +29,7 @@ def entry_to_dict(entry: CatalogEntry, lang: str = DEFAULT_LANG) -> dict[str, An
         "driver_next": list(text.driver_next),
         "operator_steps": list(text.operator_steps),
         "display_requirement": text.display_requirement,
+        "display_text": text.display_text,
         "measurement": measurement_to_dict(entry.measurement),
         "expected_status": entry.expected_status,
         "expected_connector_id": entry.expected_connector_id,

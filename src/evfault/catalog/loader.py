@@ -1,4 +1,8 @@
-"""Load the catalog data files (one YAML file per scheme) into typed entries."""
+"""Load the catalog data files (one YAML file per scheme) into typed entries.
+
+Texts in languages other than English come from `data/text/<lang>/` (see texts.py), read when
+a language is first asked for.
+"""
 
 from __future__ import annotations
 
@@ -10,25 +14,35 @@ from typing import Any
 
 import yaml
 
+from evfault.catalog.langs import normalize_tag
 from evfault.catalog.model import (
     COMPARISONS,
+    DEFAULT_LANG,
     CatalogEntry,
-    EntryText,
     Kind,
     Measurement,
     Scheme,
     Severity,
     Source,
 )
+from evfault.catalog.texts import (
+    CatalogDataError,
+    EntryTexts,
+    Texted,
+    TextGaps,
+    Translations,
+    over_english,
+    parse_english,
+    strings,
+    translation_files,
+)
+
+__all__ = ["CatalogDataError", "data_files", "load_all", "load_file", "parse_document"]
 
 try:  # the C loader is several times faster; fall back where libyaml is missing
     _Loader: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
-
-
-class CatalogDataError(ValueError):
-    """A data file does not have the shape the catalog needs; the message names the place."""
 
 
 def data_files() -> list[Path]:
@@ -38,7 +52,8 @@ def data_files() -> list[Path]:
 
 
 def load_file(path: Path) -> tuple[Scheme, list[CatalogEntry]]:
-    """One data file: its scheme and entries; any problem is a CatalogDataError naming the file."""
+    """One data file with its translations: its scheme and entries; any problem is a
+    CatalogDataError naming the file (a translation's problems show when its language is read)."""
     try:
         with path.open(encoding="utf-8") as fh:
             doc = yaml.load(fh, Loader=_Loader)
@@ -46,11 +61,14 @@ def load_file(path: Path) -> tuple[Scheme, list[CatalogEntry]]:
         raise CatalogDataError(f"{path.name}: cannot be read as YAML ({_one_line(exc)})") from exc
     if not isinstance(doc, dict):
         raise CatalogDataError(f"{path.name}: the file must hold a mapping")
-    return parse_document(doc, origin=path.name)
+    return parse_document(doc, origin=path.name, translation_paths=translation_files(path))
 
 
-def parse_document(doc: Mapping[str, Any], origin: str) -> tuple[Scheme, list[CatalogEntry]]:
-    """A parsed data file → its scheme and entries; `origin` names the file in error messages."""
+def parse_document(
+    doc: Mapping[str, Any], origin: str, translation_paths: Mapping[str, Path] | None = None
+) -> tuple[Scheme, list[CatalogEntry]]:
+    """A parsed data file → its scheme and entries; `origin` names the file in error messages,
+    `translation_paths` are the files (by language) holding its other languages."""
     try:
         scheme = _scheme(doc)
         raw_entries = doc["entries"]
@@ -58,17 +76,22 @@ def parse_document(doc: Mapping[str, Any], origin: str) -> tuple[Scheme, list[Ca
             raise TypeError("'entries' must be a list")
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogDataError(f"{origin}: {_describe(exc)}") from exc
-    entries = [_checked_entry(raw, scheme, origin, i) for i, raw in enumerate(raw_entries)]
+    translations = Translations(scheme.name, translation_paths or {})
+    entries = [
+        _checked_entry(raw, scheme, origin, i, translations) for i, raw in enumerate(raw_entries)
+    ]
     _reject_duplicates(entries, origin)
     return scheme, entries
 
 
-def _checked_entry(raw: Any, scheme: Scheme, origin: str, index: int) -> CatalogEntry:
+def _checked_entry(
+    raw: Any, scheme: Scheme, origin: str, index: int, translations: Translations
+) -> CatalogEntry:
     where = f"entry {raw.get('code')}" if isinstance(raw, dict) else f"entry #{index + 1}"
     try:
         if not isinstance(raw, dict):
             raise TypeError("an entry must be a mapping")
-        return _entry(raw, scheme)
+        return _entry(raw, scheme, translations)
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogDataError(f"{origin}: {where}: {_describe(exc)}") from exc
 
@@ -116,17 +139,6 @@ def _pattern(raw: Any) -> str | None:
     return str(raw)
 
 
-def _strings(raw: Any, name: str) -> tuple[str, ...]:
-    """A list of strings from the file; a lone string counts as a list of one."""
-    if raw is None:
-        return ()
-    if isinstance(raw, str):
-        return (raw,)
-    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
-        raise TypeError(f"{name!r} must be a list of strings")
-    return tuple(raw)
-
-
 def _optional(raw: Mapping[str, Any], name: str, kind: type) -> Any:
     """An optional scalar of exactly this type (a YAML `yes` is a bool, never an int)."""
     value = raw.get(name)
@@ -135,23 +147,29 @@ def _optional(raw: Mapping[str, Any], name: str, kind: type) -> Any:
     return value
 
 
-def _text(raw: Any) -> EntryText:
-    if not isinstance(raw, Mapping):
-        raise TypeError("each language under 'text' must be a mapping")
-    return EntryText(
-        title=str(raw["title"]),
-        summary=str(raw["summary"]),
-        driver_now=_strings(raw.get("driver_now"), "driver_now"),
-        driver_next=_strings(raw.get("driver_next"), "driver_next"),
-        operator_steps=_strings(raw.get("operator_steps"), "operator_steps"),
-        display_requirement=_optional(raw, "display_requirement", str),
-    )
-
-
-def _texts(raw: Any) -> dict[str, EntryText]:
+def _texts(raw: Any, code: str, translations: Translations) -> EntryTexts:
+    """The inline texts (English, and any language a vendor keeps in the same file), joined to
+    the scheme's translation files."""
     if not isinstance(raw, Mapping) or not raw:
         raise TypeError("'text' must map at least one language code (en, de, …) to its texts")
-    return {str(lang): _text(t) for lang, t in raw.items()}
+    by_lang = {_lang_key(lang): value for lang, value in raw.items()}
+    if DEFAULT_LANG not in by_lang:
+        raise ValueError(f"'text' has no '{DEFAULT_LANG}' texts, the ones others fall back to")
+    english = parse_english(by_lang[DEFAULT_LANG])
+    inline: dict[str, Texted] = {DEFAULT_LANG: (english, frozenset())}
+    for lang, value in by_lang.items():
+        if lang != DEFAULT_LANG:
+            inline[lang] = over_english(value, english)
+    translations.english[code.upper()] = english
+    translations.inline[code.upper()] = frozenset(inline)
+    return EntryTexts(code, inline, translations)
+
+
+def _lang_key(raw: Any) -> str:
+    lang = normalize_tag(str(raw))
+    if lang is None:
+        raise ValueError(f"{raw!r} under 'text' is not a language code such as en, de or pt-BR")
+    return lang
 
 
 def _measurement(raw: Mapping[str, Any] | None) -> Measurement | None:
@@ -170,28 +188,32 @@ def _measurement(raw: Mapping[str, Any] | None) -> Measurement | None:
     )
 
 
-def _entry(raw: Mapping[str, Any], scheme: Scheme) -> CatalogEntry:
+def _entry(raw: Mapping[str, Any], scheme: Scheme, translations: Translations) -> CatalogEntry:
+    code = str(raw["code"])
+    texts = _texts(raw["text"], code, translations)
     return CatalogEntry(
         scheme=scheme.name,
-        code=str(raw["code"]),
+        code=code,
         kind=Kind(raw.get("kind", "error")),
         severity=Severity(raw["severity"]),
         category=str(raw["category"]),
-        classification=_strings(raw.get("classification"), "classification"),
+        classification=strings(raw.get("classification"), "classification"),
         user_actionable=_optional(raw, "user_actionable", bool),
-        responsibility=_strings(raw.get("responsibility"), "responsibility"),
+        responsibility=strings(raw.get("responsibility"), "responsibility"),
         source=_source(raw["source"]) if "source" in raw else scheme.source,
-        texts=_texts(raw["text"]),
+        texts=texts,
+        text_gaps=TextGaps(texts),
         measurement=_measurement(raw.get("measurement")),
         expected_status=_optional(raw, "expected_status", str),
         expected_connector_id=_optional(raw, "expected_connector_id", int),
         ocpp_error_code=_optional(raw, "ocpp_error_code", str),
-        equivalents=_strings(raw.get("equivalents"), "equivalents"),
-        aliases=_strings(raw.get("aliases"), "aliases"),
+        equivalents=strings(raw.get("equivalents"), "equivalents"),
+        aliases=strings(raw.get("aliases"), "aliases"),
     )
 
 
 def load_all(paths: Iterable[Path] | None = None) -> tuple[list[Scheme], list[CatalogEntry]]:
+    """Every scheme file (the bundled ones by default) with its entries."""
     schemes: list[Scheme] = []
     entries: list[CatalogEntry] = []
     for path in data_files() if paths is None else paths:

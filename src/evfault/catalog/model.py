@@ -7,7 +7,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-DEFAULT_LANG = "en"
+from evfault.catalog.langs import match_language
+
+DEFAULT_LANG = "en"  # the source language: every entry has it, every other falls back to it
 
 
 class Severity(StrEnum):
@@ -80,6 +82,21 @@ class EntryText:
     driver_next: tuple[str, ...]  # what to do afterwards
     operator_steps: tuple[str, ...]  # what the site operator checks, in order
     display_requirement: str | None = None  # what the EVSE screen must show, where set
+    display_text: str | None = None  # the words to put on that screen (firmware export)
+
+
+# The fields of EntryText, in file order: the keys a translation file may give per entry.
+TEXT_FIELDS: tuple[str, ...] = (
+    "title",
+    "summary",
+    "driver_now",
+    "driver_next",
+    "operator_steps",
+    "display_requirement",
+    "display_text",
+)
+LIST_FIELDS = frozenset({"driver_now", "driver_next", "operator_steps"})
+OPTIONAL_FIELDS = frozenset({"display_requirement", "display_text"})  # only where English has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +119,11 @@ class CatalogEntry:
     ocpp_error_code: str | None = None  # the OCPP 1.6 errorCode it travels with
     equivalents: tuple[str, ...] = ()  # "scheme:code" references
     aliases: tuple[str, ...] = ()  # other spellings that name this code (e.g. CableCheckFault)
+    # Per language, the fields its translation left out and English filled in: readers get a
+    # whole text either way, the completeness rules see what is still to be translated.
+    text_gaps: Mapping[str, frozenset[str]] = field(
+        default_factory=dict, hash=False, compare=False
+    )
 
     @property
     def ref(self) -> str:
@@ -113,11 +135,10 @@ class CatalogEntry:
         return self.texts[self.text_lang(lang)]
 
     def text_lang(self, lang: str = DEFAULT_LANG) -> str:
-        """The language `text(lang)` answers in: `lang`, its base language, English, or any."""
-        for candidate in (lang, lang.replace("_", "-").split("-")[0].lower(), DEFAULT_LANG):
-            if candidate in self.texts:
-                return candidate
-        return next(iter(self.texts))
+        """The language `text(lang)` answers in: `lang` (de-AT → de), English, or any."""
+        return match_language(lang, self.texts) or (
+            DEFAULT_LANG if DEFAULT_LANG in self.texts else next(iter(self.texts))
+        )
 
     @property
     def title(self) -> str:
