@@ -135,8 +135,6 @@ def german_file(folder: Path) -> Path:
     return folder / "text" / "de" / "evgo_mrec.yaml"
 
 
-@pytest.mark.skipif(not (data_files()[0].parent / "text" / "de").is_dir(),
-                    reason="no German texts on this branch yet")
 def test_the_completeness_rules_catch_a_missing_and_an_untranslated_field(
     data_copy: Path,
 ) -> None:

@@ -79,10 +79,16 @@ def test_explain_for_people_shows_steps_limits_and_links() -> None:
 
 
 def test_explain_says_which_language_it_fell_back_to() -> None:
-    result = run("explain", "CX011", "--lang", "de")
+    result = run("explain", "CX011", "--lang", "sv")
     assert result.exit_code == 0
-    assert "no 'de' text yet; shown in en" in result.stdout
-    assert run_json("explain", "CX011", "--lang", "de")["lang"] == "en"
+    assert "no 'sv' text yet; shown in en" in result.stdout
+    assert run_json("explain", "CX011", "--lang", "sv")["lang"] == "en"
+
+
+def test_explain_in_german_for_a_regional_tag() -> None:
+    data = run_json("explain", "CX011", "--lang", "de-AT")
+    assert data["lang"] == "de" and data["title"] == "Kabelprüfung fehlgeschlagen"
+    assert "Isolationsfehler" in data["summary"]
 
 
 def test_an_ambiguous_code_lists_the_candidates_and_asks_for_scheme_code() -> None:

@@ -178,7 +178,7 @@ async def test_code_detail_has_every_field_and_related_codes(client: httpx.Async
 async def test_code_detail_ignores_case_and_falls_back_to_english(
     client: httpx.AsyncClient,
 ) -> None:
-    body = await get_json(client, "/api/v1/codes/EVGO-MREC/f001?lang=de")
+    body = await get_json(client, "/api/v1/codes/EVGO-MREC/f001?lang=sv")
     assert body["code"] == "F001"
     assert body["lang"] == "en"
 

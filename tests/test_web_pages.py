@@ -272,7 +272,7 @@ async def test_help_index_lists_every_scheme(client: httpx.AsyncClient) -> None:
 
 
 async def test_help_language_falls_back_to_english(client: httpx.AsyncClient) -> None:
-    html = await page(client, "/help/evgo-mrec/F001?lang=de")
+    html = await page(client, "/help/evgo-mrec/F001?lang=sv")
     assert '<html lang="en">' in html
     assert "Proximity voltage too low" in html
 
