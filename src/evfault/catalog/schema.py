@@ -24,7 +24,8 @@ DISPLAY_TEXT_MAX = 200  # characters: what a charger's own small screen can show
 # translated text may equal the English one only if nothing else is left in it.
 _KEEP = re.compile(
     r"`[^`]*`"  # identifiers quoted in the text: `info`, `vendorErrorCode`
-    r"|\b(?:OCPP|MREC|EVgo|ChargeX|NEVI|RFID|CHAdeMO|CCS|EVSE|EV|IMD|ISO|IEC|SAE|J1772|UTC"
+    r"|\{\w+\}"  # a value a page fills in: {code}
+    r"|\b(?:OCPP|MREC|EVgo|ChargeX|NEVI|RFID|CHAdeMO|CCS|EVSE|EV|IMD|ISO|IEC|SAE|J1772|UTC|API|JSON"
     r"|VDC|VAC|kW|kWh|V|A|Hz|Ω|µF|°C|ms|s|min|h|OK)\b"
     r"|\b[A-Z]{1,3}-?\d{2,4}\b"  # F001, CX011, E-042
     r"|\b[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+\b"  # OCPP names: GroundFailure, SuspendedEVSE

@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from evfault.context import Services
 from evfault.store.model import IncidentQuery
-from evfault.web import codes, events, params, shapes, views
+from evfault.web import codes, events, i18n, params, shapes, views
 from evfault.web.decoding import decode_body
 from evfault.web.http import API_PREFIX, ApiError, OrjsonResponse
 from evfault.web.shapes import Json
@@ -53,6 +53,13 @@ async def healthz(request: Request) -> Response:
     )
 
 
+def code_language(request: Request) -> str:
+    """The language of a catalog answer: `lang=`, then Accept-Language, then English."""
+    catalog = services_of(request).catalog
+    accept = request.headers.get("accept-language")
+    return params.lang(request.query_params, catalog.languages, accept)
+
+
 async def list_codes(request: Request) -> Response:
     q = request.query_params
     page = params.page(q, *CODES_LIMIT)
@@ -60,7 +67,7 @@ async def list_codes(request: Request) -> Response:
         services_of(request).catalog,
         params.text(q, "q"),
         params.text(q, "scheme"),
-        params.lang(q),
+        code_language(request),
         page,
     )
     return paged(request, listing)
@@ -69,7 +76,9 @@ async def list_codes(request: Request) -> Response:
 async def get_code(request: Request) -> Response:
     catalog = services_of(request).catalog
     scheme, code = request.path_params["scheme"], request.path_params["code"]
-    return OrjsonResponse(codes.detail(catalog, scheme, code, params.lang(request.query_params)))
+    lang = code_language(request)
+    words = i18n.strings_of(request)[lang]
+    return OrjsonResponse(codes.detail(catalog, scheme, code, lang, words))
 
 
 async def decode(request: Request) -> Response:

@@ -1,6 +1,8 @@
 """The code catalog as views: search results and one code explained, for drivers and programs.
 
-/help and /help/{scheme}/{code} render these dicts; /api/v1/codes serves them as JSON.
+/help and /help/{scheme}/{code} render these dicts; /api/v1/codes serves them as JSON. Texts
+come in `lang` (catalog texts, English where one is missing) and the page's own words in
+`words` (the safety line, the names of relations).
 """
 
 from __future__ import annotations
@@ -10,14 +12,10 @@ from evfault.catalog.export import candidate_to_dict, entry_to_dict, scheme_to_d
 from evfault.catalog.model import CatalogEntry, Kind
 from evfault.web import shapes
 from evfault.web.http import ApiError
+from evfault.web.i18n import Words, safety_line
 from evfault.web.params import Page
 from evfault.web.shapes import Json
 
-SAFETY = (
-    "If anything looks or feels unsafe — a damaged cable or plug, a burning smell, smoke, "
-    "sparks, or water around the charger — stop charging, step away, and call the number "
-    "on the charger or the emergency services."
-)
 # A code carried by many others (OtherError carries every MREC code) lists none of them.
 MAX_CARRIED = 12
 
@@ -73,7 +71,7 @@ def single_match(catalog: Catalog, q: str) -> str | None:
     return shapes.help_url(hits[0].scheme, hits[0].code) if len(hits) == 1 else None
 
 
-def help_index(catalog: Catalog, q: str | None, lang: str) -> Json:
+def help_index(catalog: Catalog, q: str | None, lang: str, words: Words) -> Json:
     """The /help page: search results for `q`, or every scheme and its codes to browse."""
     found = find(catalog, q, None, lang) if q else []
     return {
@@ -82,66 +80,80 @@ def help_index(catalog: Catalog, q: str | None, lang: str) -> Json:
         "results": [with_links(e, lang) for e in found[:50]],
         "total": len(found),
         "schemes": [_scheme_summary(catalog, name, lang) for name in sorted(catalog.schemes)],
-        "safety": SAFETY,
+        "safety": safety_line(words),
     }
 
 
 def _scheme_summary(catalog: Catalog, name: str, lang: str) -> Json:
     data = scheme_to_dict(catalog.schemes[name])
-    data["codes"] = [_related(e, lang, "") for e in catalog.in_scheme(name)]
+    data["codes"] = [_related(e, lang, "", "") for e in catalog.in_scheme(name)]
     return data
 
 
 # ---- one code -------------------------------------------------------------------------
 
 
-def _related(entry: CatalogEntry, lang: str, relation: str) -> Json:
+def _related(entry: CatalogEntry, lang: str, relation: str, relation_text: str) -> Json:
     data: Json = dict(candidate_to_dict(entry, lang))
     data.update(
         severity=str(entry.severity),
         relation=relation,
+        relation_text=relation_text,
         help_url=shapes.help_url(entry.scheme, entry.code),
     )
     return data
 
 
-def related(catalog: Catalog, entry: CatalogEntry, lang: str) -> list[Json]:
+# How a related code is related: the token the API serves, and the UI string naming it.
+EQUIVALENT, SENT_WITH, CARRIED = "equivalent", "sent_with", "carried"
+
+
+def related(catalog: Catalog, entry: CatalogEntry, lang: str, words: Words) -> list[Json]:
     """Equivalent codes in other schemes (both directions) and the codes it travels with."""
     links: dict[str, Json] = {}
 
     def add(other: CatalogEntry, relation: str) -> None:
         if other.ref != entry.ref and other.ref not in links:
-            links[other.ref] = _related(other, lang, relation)
+            links[other.ref] = _related(other, lang, relation, words(f"relation.{relation}"))
 
     for ref in entry.equivalents:
         for other in catalog.resolve(ref):
-            add(other, "equivalent")
+            add(other, EQUIVALENT)
     for other in catalog.entries:
         if entry.ref in other.equivalents:
-            add(other, "equivalent")
+            add(other, EQUIVALENT)
     if entry.ocpp_error_code:
         for other in catalog.resolve(entry.ocpp_error_code):
-            add(other, "sent with OCPP errorCode")
+            add(other, SENT_WITH)
     carried = [e for e in catalog.entries if e.ocpp_error_code == entry.code]
     if entry.kind is not Kind.CARRIER and len(carried) <= MAX_CARRIED:
         for other in carried:
-            add(other, "reported under this errorCode")
+            add(other, CARRIED)
     return list(links.values())
 
 
-def detail(catalog: Catalog, scheme: str, code: str, lang: str) -> Json:
-    """GET /api/v1/codes/{scheme}/{code}: every field, related codes and the safety line."""
-    entry = catalog.get(scheme, code)
-    if entry is None:
-        raise ApiError(
+class UnknownCode(ApiError):
+    """No such code: a 404 that the help pages turn into advice for the driver."""
+
+    def __init__(self, scheme: str, code: str) -> None:
+        super().__init__(
             404,
             f"There is no code {code!r} in the {scheme!r} scheme; "
             "search for it at /api/v1/codes?q=CODE.",
         )
+        self.scheme = scheme
+        self.code = code
+
+
+def detail(catalog: Catalog, scheme: str, code: str, lang: str, words: Words) -> Json:
+    """GET /api/v1/codes/{scheme}/{code}: every field, related codes and the safety line."""
+    entry = catalog.get(scheme, code)
+    if entry is None:
+        raise UnknownCode(scheme, code)
     data = with_links(entry, lang)
     data.update(
         scheme_title=catalog.schemes[entry.scheme].title,
-        related=related(catalog, entry, lang),
-        safety=SAFETY,
+        related=related(catalog, entry, lang, words),
+        safety=safety_line(words),
     )
     return data

@@ -87,7 +87,7 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
         return error_response(exc.status_code, message)
     from evfault.web.pages import error_page  # pages import this module
 
-    return error_page(request, exc.status_code, message)
+    return error_page(request, exc.status_code)  # the page words it in the reader's language
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:

@@ -299,7 +299,11 @@ def operation(summary: str, ok: Schema, params: list[Schema] | None = None,
 
 
 BAD_QUERY = {"400": "A query value could not be used; the sentence says which."}
-LANG = query("lang", "Language of the texts, e.g. en or de; falls back to English.")
+LANG = query(
+    "lang",
+    "Language of the texts (en, de, fr, es, it, nl, pt, pl; de-AT gives de). Without it, "
+    "Accept-Language decides; English when neither matches.",
+)
 SEVERITY_PARAM = query("severity", "Only this severity.", SEVERITY)
 FILTERS = [
     query("charger_id", "Only this charger."),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from evfault.catalog.langs import negotiate, normalize_tag, parse_accept_language
 from evfault.catalog.model import DEFAULT_LANG, Severity
 from evfault.web.http import ApiError
 
@@ -96,12 +97,21 @@ def state(params: Mapping[str, str]) -> str | None:
     return None if value == "all" else value
 
 
-def lang(params: Mapping[str, str]) -> str:
-    """A language tag such as en or pt-BR; anything else falls back to English."""
-    raw = text(params, "lang")
-    if raw is None or len(raw) > 16 or not raw.replace("-", "").replace("_", "").isalnum():
-        return DEFAULT_LANG
-    return raw.replace("_", "-")
+def lang(
+    params: Mapping[str, str],
+    available: Iterable[str] | None = None,
+    accept_language: str | None = None,
+) -> str:
+    """The language to answer in: `lang=`, then the Accept-Language header, matched against the
+    `available` languages as everywhere (de-AT → de, pt-BR → pt); English when none fits.
+
+    Without `available`, the tag itself (normalized), for callers whose texts fall back on
+    their own.
+    """
+    wishes = [text(params, "lang"), *parse_accept_language(accept_language)]
+    if available is None:
+        return next(filter(None, map(normalize_tag, wishes)), DEFAULT_LANG)
+    return negotiate(wishes, available) or DEFAULT_LANG
 
 
 def error_filter(params: Mapping[str, str]) -> ErrorFilter:

@@ -11,6 +11,8 @@ import jinja2
 from markupsafe import Markup
 from starlette.templating import Jinja2Templates
 
+from evfault.catalog.model import DEFAULT_LANG
+from evfault.web.i18n import default_strings
 from evfault.web.shapes import segment
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -76,9 +78,11 @@ def token(value: object) -> str:
     return "".join(ch if ch in _TOKEN_CHARS else "-" for ch in text)[:40] or "unknown"
 
 
-def badge(severity: object) -> Markup:
-    """A severity badge; Markup.format escapes the value, so charger text stays text."""
-    return Markup('<span class="badge sev-{}">{}</span>').format(token(severity), severity)
+def badge(severity: object, label: object = None) -> Markup:
+    """A severity badge (its words in the page's language when `label` is given); Markup.format
+    escapes the values, so charger text stays text."""
+    shown = severity if label is None else label
+    return Markup('<span class="badge sev-{}">{}</span>').format(token(severity), shown)
 
 
 def connector_label(connector_id: int) -> str:
@@ -115,6 +119,8 @@ def build() -> Jinja2Templates:
         connector=connector_label,
     )
     env.globals["asset"] = asset
+    # Pages that do not choose a language (the dashboard, the API docs) speak English.
+    env.globals["t"] = default_strings()[DEFAULT_LANG]
     return Jinja2Templates(env=env)
 
 
