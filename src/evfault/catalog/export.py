@@ -42,6 +42,26 @@ def entry_to_dict(entry: CatalogEntry, lang: str = DEFAULT_LANG) -> dict[str, An
     }
 
 
+def display_to_dict(entry: CatalogEntry, lang: str) -> dict[str, Any] | None:
+    """What a charger's own screen shows for this code, for firmware; None where no standard
+    sets a display requirement. `lang` is the language the text is really in (English where
+    the translation lacks it, so firmware never ships a gap unknowingly)."""
+    text = entry.text(lang)
+    if text.display_text is None:
+        return None
+    asked = entry.text_lang(lang)
+    missing = "display_text" in entry.text_gaps.get(asked, frozenset())
+    return {
+        "scheme": entry.scheme,
+        "code": entry.code,
+        "ref": entry.ref,
+        "severity": entry.severity.value,
+        "lang": DEFAULT_LANG if missing else asked,
+        "display_text": text.display_text,
+        "display_requirement": text.display_requirement,
+    }
+
+
 def measurement_to_dict(measurement: Measurement | None) -> dict[str, Any] | None:
     if measurement is None:
         return None

@@ -15,9 +15,11 @@ from rich.panel import Panel
 from rich.table import Table
 
 from evfault.catalog.catalog import Catalog, default_catalog
-from evfault.catalog.export import candidate_to_dict, entry_to_dict
+from evfault.catalog.export import candidate_to_dict, display_to_dict, entry_to_dict
+from evfault.catalog.langs import match_language
 from evfault.catalog.model import DEFAULT_LANG, CatalogEntry, Measurement, Severity
 from evfault.errors import UserError
+from evfault.web.i18n import Words, default_strings
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -49,7 +51,18 @@ SearchOpt = Annotated[
     str | None, typer.Option("--search", help="Words to look for: a code, a title, screen text.")
 ]
 LangOpt = Annotated[
-    str, typer.Option("--lang", help="Language of the texts; English where there is none.")
+    str,
+    typer.Option(
+        "--lang", help="Language of the texts (de, fr, pt-BR, …); English where there is none."
+    ),
+]
+DisplayOpt = Annotated[
+    bool,
+    typer.Option(
+        "--display",
+        help="The text each code shows on the charger's own screen (MREC display "
+        "requirement), in --lang, for firmware.",
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text for people.")]
 
@@ -171,17 +184,41 @@ def codes(
     scheme: SchemeOpt = None,
     search: SearchOpt = None,
     lang: LangOpt = DEFAULT_LANG,
+    display: DisplayOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """List the catalog: every code, or those of one scheme or matching some words."""
     cat = catalog()
     entries = select_entries(cat, scheme, search, lang)
-    if as_json:
+    if display:
+        show_display_texts(cat, entries, lang, as_json)
+    elif as_json:
         _print_json({"codes": [entry_to_dict(e, lang) for e in entries]})
     elif entries:
         Console(highlight=False).print(codes_table(entries, lang))
     else:
         typer.echo(f"No code matches '{search}'." if search else "The catalog has no codes.")
+
+
+def show_display_texts(
+    cat: Catalog, entries: Sequence[CatalogEntry], lang: str, as_json: bool
+) -> None:
+    """`codes --display`: the screen text of every code that has one, in one language."""
+    chosen = match_language(lang, cat.languages)
+    if chosen is None:
+        raise UserError(
+            f"There are no texts in '{lang}'; use one of: {', '.join(cat.languages)}."
+        )
+    rows = [row for row in (display_to_dict(e, chosen) for e in entries) if row]
+    if as_json:
+        _print_json({"lang": chosen, "codes": rows})
+        return
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold")
+    for column in ("scheme", "code", "screen text"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(escape(row["scheme"]), escape(row["code"]), escape(row["display_text"]))
+    Console(highlight=False).print(table)
 
 
 def select_entries(
@@ -212,16 +249,21 @@ def codes_table(entries: Sequence[CatalogEntry], lang: str) -> Table:
 
 def render_entry(console: Console, cat: Catalog, entry: CatalogEntry, lang: str) -> None:
     """An entry for a person: header, summary, steps for driver and operator, then the facts."""
-    text = entry.text(lang)
+    text, words = entry.text(lang), cli_words(lang)
     console.print(_header(entry, lang))
-    if entry.text_lang(lang) != lang:
+    if match_language(lang, [entry.text_lang(lang)]) is None:
         console.print(f"[dim](no '{escape(lang)}' text yet; shown in {entry.text_lang(lang)})[/]")
     console.print(escape(text.summary))
-    _print_steps(console, "At the charger, now", text.driver_now)
-    _print_steps(console, "Afterwards", text.driver_next)
-    _print_steps(console, "For the operator", text.operator_steps)
+    _print_steps(console, words("code.now"), text.driver_now)
+    _print_steps(console, words("code.next"), text.driver_next)
+    _print_steps(console, words("code.operator"), text.operator_steps)
     console.print()
     console.print(_facts_grid(cat, entry, lang))
+
+
+def cli_words(lang: str) -> Words:
+    """The headings in the language of the texts (the help pages' words, one source)."""
+    return default_strings()[lang]
 
 
 def _header(entry: CatalogEntry, lang: str) -> Panel:
