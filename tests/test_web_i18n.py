@@ -10,6 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
 
 from evfault.catalog import Catalog, schema
 from evfault.catalog.loader import data_files, load_all
@@ -19,6 +21,7 @@ from evfault.web.i18n import (
     STRINGS_DIR,
     StringsError,
     load_strings,
+    picker_links,
     placeholders,
     read_strings,
     safety_line,
@@ -250,6 +253,19 @@ async def test_a_page_that_does_not_exist_is_in_the_readers_language(
     assert html_lang(response) == "it"
     assert "Pagina non trovata" in text_of(response.text)
     assert "/docs" not in text_of(response.text.split("<main", 1)[1])
+
+
+def test_the_picker_never_links_off_the_site() -> None:
+    """A 404 for `//evil.example/x` lists languages; none of its links may leave the site."""
+    scope = {
+        "type": "http", "method": "GET", "scheme": "http", "server": ("testserver", 80),
+        "path": "//evil.example/x", "raw_path": b"//evil.example/x", "root_path": "",
+        "query_string": b"q=1", "headers": [(b"host", b"testserver")], "app": Starlette(),
+    }
+    links = picker_links(Request(scope), "de")
+    assert [link["href"] for link in links][:2] == [
+        "/evil.example/x?q=1&lang=en", "/evil.example/x?q=1&lang=de"]
+    assert [link["current"] for link in links].count(True) == 1
 
 
 # ---- the API speaks the same languages ---------------------------------------------------------

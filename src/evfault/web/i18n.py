@@ -177,8 +177,10 @@ def picker_links(request: Request, current: str) -> list[dict[str, Any]]:
     links = []
     for lang, words in strings_of(request).words.items():
         url = request.url.include_query_params(lang=lang)
+        # One leading slash: a 404 page for `//host/x` must not link to another site.
+        path = "/" + url.path.lstrip("/")
         links.append(
-            {"lang": lang, "name": words.name, "href": f"{url.path}?{url.query}",
+            {"lang": lang, "name": words.name, "href": f"{path}?{url.query}",
              "current": lang == current}
         )
     return links
