@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 from evfault.bus import InProcessBus
 from evfault.catalog.catalog import Catalog
+from evfault.net.gate import OpenGate
+from evfault.ocpp.admission import Gate
 from evfault.settings import Settings
 from evfault.store.model import Store
 
@@ -27,3 +29,6 @@ class Services:
     catalog: Catalog
     clock: Callable[[], datetime] = utc_now
     started_at: datetime = field(default_factory=utc_now)
+    # Who may connect as a charger; the server wires the real one (the registry's, once it
+    # exists). The web layer reads its refusals through here.
+    gate: Gate = field(default_factory=OpenGate)

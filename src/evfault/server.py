@@ -9,23 +9,26 @@ import asyncio
 import gc
 import logging
 from collections.abc import Callable, Coroutine
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-import uvicorn
-from starlette.routing import WebSocketRoute
-from starlette.types import ASGIApp
+from starlette.applications import Starlette
 
 from evfault.bus import InProcessBus
 from evfault.catalog.catalog import default_catalog
 from evfault.context import Services, utc_now
+from evfault.net.limits import raise_fd_limit
+from evfault.net.listener import Listener, SessionOpener
+from evfault.net.tls import server_context
+from evfault.net.upgrade import Upgrade
+from evfault.net.websocket import WebSocket
+from evfault.ocpp.admission import Registration
 from evfault.ocpp.central import CentralSystem
-from evfault.ocpp.endpoint import ocpp_endpoint
+from evfault.ocpp.endpoint import OcppHandler, open_session
 from evfault.settings import Settings
 from evfault.store.sql import open_store
-from evfault.web.app import create_app
+from evfault.web.app import close_event_streams, create_app
 
 log = logging.getLogger("evfault")
 
@@ -36,27 +39,30 @@ T = TypeVar("T")
 class Address:
     host: str
     port: int
+    tls: bool = False
 
     @property
     def http(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     @property
     def ocpp(self) -> str:
-        return f"ws://{self.host}:{self.port}/ocpp"
+        return f"{'wss' if self.tls else 'ws'}://{self.host}:{self.port}/ocpp"
 
 
-def build_app(services: Services, central: CentralSystem) -> ASGIApp:
-    route = WebSocketRoute("/ocpp/{charge_point_id:path}", ocpp_endpoint)
-    app = create_app(services, extra_routes=[route])
+def build_app(services: Services, central: CentralSystem) -> Starlette:
+    """The web app; OCPP WebSockets never reach it (the transport serves them natively)."""
+    app = create_app(services)
     app.state.central = central
     return app
 
 
-def _uvicorn_level(level: str) -> str:
-    # uvicorn logs every WebSocket handshake at info; with thousands of chargers that drowns
-    # evfault's own lines, so it speaks only at debug or about problems.
-    return "debug" if level.lower() == "debug" else "warning"
+def session_opener(central: CentralSystem) -> SessionOpener:
+    async def open_ocpp(ws: WebSocket, upgrade: Upgrade,
+                        registration: Registration) -> OcppHandler:
+        return await open_session(central, ws, upgrade.charger_id, upgrade.version,
+                                  upgrade.subprotocol, registration)
+    return open_ocpp
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:
@@ -102,55 +108,46 @@ class Server:
         self.node = node
         self.services: Services | None = None
         self.central: CentralSystem | None = None
-        self._uvicorn: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self.app: Starlette | None = None
+        self.listener: Listener | None = None
+        self._stopped: asyncio.Event | None = None
         self.address = Address(settings.host, settings.port)
 
-    async def start(self) -> Address:
+    async def start(self, reuse_port: bool = False) -> Address:
+        context = server_context(self.settings)  # bad TLS files fail before anything opens
+        raise_fd_limit()
         store = open_store(self.settings.db)
         await store.start()
         self.services = Services(self.settings, store, InProcessBus(), default_catalog(),
                                  clock=self.clock)
         self.central = CentralSystem(self.services, node=self.node or self.settings.node or None)
         await self.central.start()
-        config = uvicorn.Config(
-            build_app(self.services, self.central), host=self.settings.host,
-            port=self.settings.port, log_level=_uvicorn_level(self.settings.log_level),
-            lifespan="off",
-            ws_max_size=1 << 20, ws_ping_interval=30, ws_ping_timeout=30,
-            ws_per_message_deflate=False,
-            # uvicorn's WebSocket implementations, measured with benchmarks/server_load.py
-            # (200 chargers, SQLite, uvloop): websockets-sansio 5,900 msg/s, wsproto 5,500,
-            # the legacy "websockets" 5,100. Named, so no other installed library changes it.
-            ws="websockets-sansio",
-            timeout_graceful_shutdown=3, access_log=False,
-        )
-        self._uvicorn = uvicorn.Server(config)
-        self._task = asyncio.create_task(self._uvicorn.serve(), name="evfault-uvicorn")
-        await self._wait_started()
+        self.app = build_app(self.services, self.central)
+        self.listener = Listener(self.app, self.settings, self.services.gate,
+                                 session_opener(self.central), context)
+        try:
+            port = await self.listener.start(self.settings.host, self.settings.port, reuse_port)
+        except BaseException:
+            await self.central.stop()
+            await store.close()
+            raise
+        self._stopped = asyncio.Event()
+        self.address = Address(self.settings.host, port, context is not None)
         tune_gc()
         return self.address
 
-    async def _wait_started(self) -> None:
-        assert self._uvicorn is not None and self._task is not None
-        while not self._uvicorn.started:
-            if self._task.done():
-                self._task.result()  # raises what stopped it (e.g. the port is taken)
-                raise RuntimeError("the web server stopped before it started")
-            await asyncio.sleep(0.01)
-        sockets = self._uvicorn.servers[0].sockets
-        self.address = Address(self.settings.host, sockets[0].getsockname()[1])
-
     async def stop(self) -> None:
+        if self.app is not None:
+            close_event_streams(self.app)  # a browser's open stream must not hold the stop
         if self.central:
             await self.central.stop()
-        if self._uvicorn and self._task:
-            self._uvicorn.should_exit = True
-            with suppress(asyncio.CancelledError):
-                await self._task
+        if self.listener:
+            await self.listener.stop()
         if self.services:
             await self.services.store.close()
+        if self._stopped is not None:
+            self._stopped.set()
 
     async def serve_forever(self) -> None:
-        assert self._task is not None
-        await self._task
+        assert self._stopped is not None, "start the server first"
+        await self._stopped.wait()

@@ -50,6 +50,28 @@ TABLE: tuple[Setting, ...] = (
     Setting("log_level", "info", str, "Log level: debug, info, warning or error."),
     Setting("node", "", str,
             "Name of this node (default: the host name); nodes sharing a database must differ."),
+    Setting("tls_cert", "", str,
+            "TLS certificate chain (PEM file): serve wss:// and https:// on the same port."),
+    Setting("tls_key", "", str, "Private key (PEM file) of --tls-cert."),
+    Setting("tls_client_ca", "", str,
+            "CA certificates (PEM file) that sign chargers' client certificates (profile 3)."),
+    Setting("header_timeout", 10.0, float,
+            "Seconds a client has to send a whole request head (and to start the next one)."),
+    Setting("tls_handshake_timeout", 10.0, float,
+            "Seconds a client has to complete the TLS handshake."),
+    Setting("idle_timeout", 600.0, float,
+            "Seconds without a frame before a charger is pinged; silent after that: closed."),
+    Setting("max_connections", 20_000, int, "Most connections open at once (all clients)."),
+    Setting("max_connections_per_address", 1_000, int,
+            "Most connections open at once from one IP address (a site behind one NAT)."),
+    Setting("max_send_buffer", 262_144, int,
+            "Bytes a client may leave unread before its connection is closed."),
+    Setting("max_request_body", 16 * 1024 * 1024, int, "Largest HTTP request body (bytes)."),
+    Setting("max_request_line", 8192, int, "Longest HTTP request line (bytes); longer: 414."),
+    Setting("max_header_size", 16_384, int,
+            "Largest HTTP request head, request line and headers (bytes); larger: 431."),
+    Setting("max_message_size", 1024 * 1024, int,
+            "Largest WebSocket message from a charger (bytes); larger: closed with 1009."),
 )
 
 
@@ -68,6 +90,19 @@ class Settings:
     commit_interval: float = 0.002
     log_level: str = "info"
     node: str = ""
+    tls_cert: str = ""
+    tls_key: str = ""
+    tls_client_ca: str = ""
+    header_timeout: float = 10.0
+    tls_handshake_timeout: float = 10.0
+    idle_timeout: float = 600.0
+    max_connections: int = 20_000
+    max_connections_per_address: int = 1_000
+    max_send_buffer: int = 262_144
+    max_request_body: int = 16 * 1024 * 1024
+    max_request_line: int = 8192
+    max_header_size: int = 16_384
+    max_message_size: int = 1024 * 1024
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with the given values; None means 'not given' and keeps the current one."""

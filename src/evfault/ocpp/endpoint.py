@@ -1,13 +1,17 @@
-"""The OCPP-J WebSocket endpoint `/ocpp/{chargePointId}`: handshake checks, then a Session."""
+"""The OCPP-J endpoint `/ocpp/{chargePointId}`: the id and subprotocol rules, then a Session.
+
+The transport (evfault.net) reads the upgrade request and asks the gate; what it accepts ends
+here, where the connection becomes a `Session` of the central system.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import unquote
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
-from starlette.websockets import WebSocket, WebSocketDisconnect
-
+from evfault.ocpp.admission import Registration
 from evfault.ocpp.central import CentralSystem
 from evfault.ocpp.session import Session
 
@@ -30,57 +34,40 @@ def charger_id_problem(raw: str, max_length: int) -> str | None:
     return None
 
 
-def choose_subprotocol(offered: list[str]) -> str | None:
-    """The first subprotocol the charger offers that evfault speaks (charger's preference)."""
-    for name in offered:
-        if name.strip().lower() in SUBPROTOCOLS:
-            return name.strip().lower()
-    return None
+class Connection(Protocol):
+    """The charger's side of an accepted WebSocket, as the session uses it."""
+
+    async def send(self, text: str) -> None: ...
+
+    async def close(self, code: int, reason: str) -> None: ...
 
 
-async def ocpp_endpoint(websocket: WebSocket) -> None:
-    central: CentralSystem = websocket.app.state.central
-    settings = central.services.settings
-    charger_id = unquote(websocket.path_params.get("charge_point_id", ""))
-    problem = charger_id_problem(charger_id, settings.max_charger_id)
-    if problem:
-        log.warning("refused a connection: %s (%r)", problem, charger_id[:80])
-        await websocket.close(POLICY_VIOLATION)
-        return
-    offered = list(websocket.scope.get("subprotocols") or [])
-    chosen = choose_subprotocol(offered)
-    if chosen is None and (offered or settings.require_subprotocol):
-        log.warning("%s: refused: offers no OCPP version evfault speaks (%s)", charger_id,
-                    ", ".join(offered) or "none")
-        await websocket.close(POLICY_VIOLATION)
-        return
-    if chosen is None:
+class OcppHandler:
+    """Feeds one connection's messages to its Session; tells the central system at the end."""
+
+    __slots__ = ("central", "receive", "session")
+
+    def __init__(self, central: CentralSystem, session: Session) -> None:
+        self.central = central
+        self.session = session
+        # The session's own method, not a wrapper: one coroutine per message, not two.
+        self.receive: Callable[[str], Awaitable[None]] = session.receive
+
+    async def ended(self) -> None:
+        await self.central.disconnected(self.session, self.central.services.clock())
+
+
+async def open_session(central: CentralSystem, connection: Connection, charger_id: str,
+                       version: str, subprotocol: str | None,
+                       registration: Registration = Registration.ACCEPTED) -> OcppHandler:
+    """Make the admitted connection a Session: replace an older one, record it connected."""
+    if subprotocol is None:
         log.info("%s: offered no subprotocol; serving it as OCPP 1.6", charger_id)
-    await websocket.accept(subprotocol=chosen)
-    await _serve(central, websocket, charger_id, SUBPROTOCOLS.get(chosen or "", "1.6"))
-
-
-async def _serve(central: CentralSystem, websocket: WebSocket, charger_id: str,
-                 version: str) -> None:
-    async def close(code: int, reason: str) -> None:
-        await websocket.close(code, reason)
-
-    session = Session(central, charger_id, version, websocket.send_text, close)
+    session = Session(central, charger_id, version, connection.send, connection.close)
+    session.registration = registration
     previous = central.attach(session)
     if previous is not None:
         log.info("%s: a new connection replaces the previous one", charger_id)
         await previous.close(1000, "replaced by a newer connection")
     await central.connected(session, central.services.clock())
-    try:
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            text = message.get("text")
-            if text is None:
-                text = (message.get("bytes") or b"").decode("utf-8", "replace")
-            await session.receive(text)
-    except WebSocketDisconnect:
-        pass
-    finally:
-        await central.disconnected(session, central.services.clock())
+    return OcppHandler(central, session)

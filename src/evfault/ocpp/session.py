@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from evfault.decode.model import DecodeWarning
+from evfault.ocpp.admission import Registration
 from evfault.ocpp.central import CentralSystem
 from evfault.ocpp.rpc import Fault, RpcError
 from evfault.pipeline import Processed
@@ -26,6 +27,9 @@ Close = Callable[[int, str], Awaitable[None]]
 
 
 class Session:
+    # Set by the transport from the gate's answer (the charger's standing in the registry).
+    registration: Registration = Registration.ACCEPTED
+
     def __init__(self, central: CentralSystem, charger_id: str, version: str, send: Send,
                  close: Close) -> None:
         self.central = central
