@@ -18,12 +18,13 @@ from starlette.applications import Starlette
 from evfault.bus import InProcessBus
 from evfault.catalog.catalog import default_catalog
 from evfault.context import Services, utc_now
+from evfault.net.gate import OpenGate
 from evfault.net.limits import raise_fd_limit
 from evfault.net.listener import Listener, SessionOpener
 from evfault.net.tls import server_context
 from evfault.net.upgrade import Upgrade
 from evfault.net.websocket import WebSocket
-from evfault.ocpp.admission import Registration
+from evfault.ocpp.admission import Gate, Registration
 from evfault.ocpp.central import CentralSystem
 from evfault.ocpp.endpoint import OcppHandler, open_session
 from evfault.settings import Settings
@@ -102,8 +103,9 @@ class Server:
     """A running evfault: store, tracker, OCPP endpoint and web app in one process."""
 
     def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now,
-                 node: str | None = None) -> None:
+                 node: str | None = None, gate: Gate | None = None) -> None:
         self.settings = settings
+        self.gate = gate or OpenGate()
         self.clock = clock
         self.node = node
         self.services: Services | None = None
@@ -119,7 +121,7 @@ class Server:
         store = open_store(self.settings.db)
         await store.start()
         self.services = Services(self.settings, store, InProcessBus(), default_catalog(),
-                                 clock=self.clock)
+                                 clock=self.clock, gate=self.gate)
         self.central = CentralSystem(self.services, node=self.node or self.settings.node or None)
         await self.central.start()
         self.app = build_app(self.services, self.central)

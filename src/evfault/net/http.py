@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import unquote
 
 import httptools
@@ -52,6 +52,7 @@ class HttpConnection(asyncio.Protocol):
         self._waiting: deque[RequestCycle] = deque()
         self._upgrade: tuple[str, bytes, list[tuple[bytes, bytes]]] | None = None
         self._upgrade_rest = b""
+        self._upgrading = False
         self._too_many_headers_seen = False
         self._paused = False
         self._write_paused = False
@@ -60,13 +61,13 @@ class HttpConnection(asyncio.Protocol):
     # ---- asyncio.Protocol -------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports are not asyncio.Transport subclasses, but behave as one.
+        self.transport = cast(asyncio.Transport, transport)
         peer = transport.get_extra_info("peername")
         self.client = (str(peer[0]), int(peer[1])) if isinstance(peer, tuple) else None
         self.address = self.client[0] if self.client else ""
         self.tls = transport.get_extra_info("sslcontext") is not None
-        transport.set_write_buffer_limits(high=self.limits.write_high_water)
+        self.transport.set_write_buffer_limits(high=self.limits.write_high_water)
         self.listener.http_made(self)
 
     def data_received(self, data: bytes) -> None:
@@ -302,8 +303,9 @@ class HttpConnection(asyncio.Protocol):
     # ---- the WebSocket upgrade --------------------------------------------------------------
 
     def _start_upgrade(self) -> None:
-        if self._upgrade is None or self.done:
+        if self._upgrade is None or self.done or self._upgrading:
             return
+        self._upgrading = True
         if self._running is not None or self._waiting:
             self.refuse(400, "a WebSocket upgrade must not follow a pipelined request")
             return

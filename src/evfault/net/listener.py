@@ -111,6 +111,7 @@ class Listener:
         if upgrade.subprotocol is not None:
             lines += [b"\r\nsec-websocket-protocol: ", upgrade.subprotocol.encode("latin-1")]
         transport.write(b"".join([*lines, b"\r\n\r\n"]))
+        self._cap_kernel_buffer(transport)
         ws = WebSocket(transport, self, conn.address, upgrade.charger_id)
         transport.set_protocol(ws)
         self._sockets.add(ws)
@@ -119,6 +120,15 @@ class Listener:
         if rest:
             ws.data_received(rest)
         transport.resume_reading()
+
+    def _cap_kernel_buffer(self, transport: asyncio.Transport) -> None:
+        # Linux grows a socket's send buffer up to tcp_wmem's maximum (4 MB by default) for a
+        # peer that does not read: kernel memory no limit of ours would see. OCPP answers are
+        # small, so a charger's socket is capped at the same size as its unsent bytes here.
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.limits.max_send_buffer)
 
     def websocket_lost(self, ws: WebSocket) -> None:
         if ws in self._sockets:

@@ -106,6 +106,8 @@ class WebSocket(asyncio.Protocol):
             self._fail(error.code, error.reason)
             return
         for message in messages:
+            if self.state == CLOSED:
+                return
             opcode = message.opcode
             if opcode == TEXT:
                 try:
@@ -181,6 +183,8 @@ class WebSocket(asyncio.Protocol):
 
     def _write(self, frame: bytes) -> None:
         transport = self.transport
+        if transport.is_closing():
+            return
         transport.write(frame)
         if transport.get_write_buffer_size() > self.listener.limits.max_send_buffer:
             self.listener.bitten("send-buffer", "closed connections whose clients leave over "
