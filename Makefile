@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo serve test lint typecheck unit browser bench bench-decode bench-server bench-dashboard clean
+.PHONY: demo serve test lint typecheck unit browser bench bench-decode bench-server bench-dashboard bench-transport bench-idle-memory clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ unit: $(STAMP)
 test: $(STAMP) browser lint typecheck
 	$(BIN)/pytest -q -ra
 
-bench: bench-decode bench-server bench-dashboard
+bench: bench-decode bench-server bench-dashboard bench-transport bench-idle-memory
 
 bench-decode: $(STAMP)
 	$(BIN)/python benchmarks/decode_throughput.py
@@ -45,6 +45,14 @@ bench-server: $(STAMP)
 
 bench-dashboard: $(STAMP)
 	$(BIN)/python benchmarks/dashboard_load.py
+
+# The transport: frame codec and HTTP parser per frame/head, then server CPU per message.
+bench-transport: $(STAMP)
+	$(BIN)/python benchmarks/ws_codec.py
+	$(BIN)/python benchmarks/transport_cpu.py
+
+bench-idle-memory: $(STAMP)
+	$(BIN)/python benchmarks/idle_memory.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache

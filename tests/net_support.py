@@ -55,13 +55,15 @@ async def wait_until(condition: Callable[[], bool], bound: float = 60.0) -> None
 
 
 async def exchange(port: int, request: bytes, host: str = "127.0.0.1",
-                   local: str | None = None) -> bytes:
-    """Send raw bytes, read everything the server answers until it closes."""
+                   local: str | None = None, read_until: bytes | None = None) -> bytes:
+    """Send raw bytes, read what the server answers until it closes (or sends `read_until`)."""
     reader, writer = await asyncio.open_connection(
         host, port, local_addr=(local, 0) if local else None)
     writer.write(request)
     await writer.drain()
     try:
+        if read_until is not None:
+            return await asyncio.wait_for(reader.readuntil(read_until), 60)
         return await asyncio.wait_for(reader.read(), 60)
     finally:
         writer.close()

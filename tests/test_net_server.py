@@ -182,6 +182,24 @@ async def test_http_keep_alive_head_chunked_and_connection_close(tmp_path: Path)
             assert response.status_code == 200 and response.json()["faults"] == []
 
 
+async def test_http_10_and_expect_continue(tmp_path: Path) -> None:
+    async with running(tmp_path) as server:
+        port = server.address.port
+        old = await exchange(port, b"GET /api/v1/events HTTP/1.0\r\n\r\n", read_until=b"hello")
+        assert b"transfer-encoding" not in old and b"event: hello" in old
+        frame = HEARTBEAT.encode()
+        request = (b"POST /api/v1/decode HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                   b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(frame))
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(request)
+        assert await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30) == \
+            b"HTTP/1.1 100 Continue\r\n\r\n"
+        writer.write(frame)
+        answer = await asyncio.wait_for(reader.read(), 30)
+        writer.close()
+        assert status_and_body(answer)[0] == 200 and b'"faults":[]' in answer
+
+
 async def test_a_request_body_over_the_limit_gets_413(tmp_path: Path) -> None:
     async with running(tmp_path, max_request_body=1000) as server:
         request = (b"POST /api/v1/decode HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n"

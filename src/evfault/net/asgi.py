@@ -141,8 +141,11 @@ class RequestCycle:
                 continue  # framing is this server's business
             lines.append(bytes(name) + b": " + bytes(value) + b"\r\n")
         if not has_length and not self._no_body:
-            self._chunked = True
-            lines.append(b"transfer-encoding: chunked\r\n")
+            if self.scope["http_version"] == "1.1":
+                self._chunked = True
+                lines.append(b"transfer-encoding: chunked\r\n")
+            else:  # HTTP/1.0 knows no chunks: the end of the body is the end of the connection
+                self.keep_alive = False
         if not self.keep_alive:
             lines.append(b"connection: close\r\n")
         lines.append(b"\r\n")

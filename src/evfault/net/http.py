@@ -165,6 +165,9 @@ class HttpConnection(asyncio.Protocol):
         if length is not None and length > self.limits.max_request_body:
             self._body_too_large()
             return
+        if self.refusal is None and any(name == b"expect" and value.lower() == b"100-continue"
+                                        for name, value in self._headers):
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         if self._running is None:
             self._run(cycle)
         else:
@@ -345,8 +348,9 @@ class HttpConnection(asyncio.Protocol):
             return None
         if admission.admitted:
             return admission
-        log.warning("%s: refused a connection from %s: %s (%s)", decision.charger_id,
-                    self.address, admission.reason or "refused", admission.message)
+        self.listener.bitten(f"refused-{admission.reason}", "%s: refused a connection from %s: "
+                             "%s (%s)", decision.charger_id, self.address,
+                             admission.reason or "refused", admission.message)
         extra = (("www-authenticate", 'Basic realm="evfault"'),) if admission.status == 401 else ()
         self.refuse(admission.status, admission.message or str(admission.reason), extra)
         return None
