@@ -1,4 +1,4 @@
-"""Server CPU per message: evfault on its own transport, on its former uvicorn one, and a raw echo.
+"""Server CPU per message: evfault on its own transport, on its former uvicorn one, and raw echoes.
 
     .venv/bin/python benchmarks/transport_cpu.py [--chargers 200] [--seconds 8] [--runs 3]
 
@@ -6,7 +6,8 @@ Each server runs in its own process; the closed-loop load generator (lean_client
 Protocols) runs in this one. For each server the utime+stime of its process is read from
 /proc/PID/stat before and after the load; CPU per answered message is the difference over the
 answers. CPU time, not wall time, so a busy machine inflates every server alike; the ratios are
-what to read. evfault runs on SQLite with every message stored before it is answered.
+what to read. evfault runs on SQLite with every message stored before it is answered. The two
+echoes (websockets' and one on evfault.net) show what the transports alone cost.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def targets(workdir: Path, run: int) -> list[Target]:
                  [sys.executable, str(HERE / "baselines" / "uvicorn_evfault.py"), "0",
                   f"sqlite:///{workdir / f'old{run}.db'}"], f"sqlite:///{workdir / f'old{run}.db'}")
     return [evfault_target("evfault on evfault.net", f"sqlite:///{workdir / f'new{run}.db'}"),
-            old, script_target("raw WebSocket echo", "echo_server.py")]
+            old, script_target("raw WebSocket echo", "echo_server.py"),
+            script_target("echo on evfault.net", "net_echo.py")]
 
 
 async def measure(target: Target, chargers: int, seconds: float) -> tuple[float, float]:
@@ -88,9 +90,10 @@ async def main() -> None:
     for name, (cpu, rate) in medians.items():
         print(f"{name:30} {cpu:20.0f} {rate:15.0f}")
     new, old = medians["evfault on evfault.net"][0], medians["evfault on uvicorn (former)"][0]
-    echo = medians["raw WebSocket echo"][0]
-    print(f"evfault.net / former uvicorn: {new / old:.2f}x the CPU per message; "
-          f"evfault.net / raw echo: {new / echo:.2f}x")
+    echo, net_echo = medians["raw WebSocket echo"][0], medians["echo on evfault.net"][0]
+    print(f"evfault on evfault.net / on former uvicorn: {new / old:.2f}x the CPU per message; "
+          f"/ raw echo: {new / echo:.2f}x")
+    print(f"echo on evfault.net / echo on websockets: {net_echo / echo:.2f}x")
 
 
 if __name__ == "__main__":

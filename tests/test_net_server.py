@@ -248,3 +248,33 @@ async def test_ocpp_package_chargepoint_end_to_end(tmp_path: Path) -> None:
         beat = await cp.call(call16.Heartbeat())
         assert beat.current_time
         assert server.listener is not None and server.listener.websockets == 1
+
+
+async def test_websocket_upgrade_elsewhere_is_404_with_one_line(tmp_path: Path) -> None:
+    async with running(tmp_path) as server:
+        status, body = status_and_body(await exchange(server.address.port,
+                                                      upgrade_request("/api/v1/events")))
+        assert status == 404 and body.count("\n") == 1 and "/ocpp/" in body
+
+
+async def test_stopping_says_going_away_to_chargers(tmp_path: Path) -> None:
+    async with running(tmp_path) as server:
+        ws = await websockets.connect(f"{server.address.ocpp}/CP-BYE", subprotocols=["ocpp1.6"])
+        await ws.send(HEARTBEAT)
+        await asyncio.wait_for(ws.recv(), 30)
+        await server.stop()
+        await asyncio.wait_for(ws.wait_closed(), 30)
+        assert ws.close_code == 1001
+        charger = await _stored_charger(tmp_path, "CP-BYE")
+        assert charger is not None and charger.last_seen is not None
+
+
+async def _stored_charger(tmp_path: Path, charger_id: str) -> object:
+    from evfault.store.sql import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'net.db'}")
+    await store.start()
+    try:
+        return await store.charger(charger_id)
+    finally:
+        await store.close()

@@ -81,6 +81,13 @@ class HttpConnection(asyncio.Protocol):
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade as upgrade:
+            if self._upgrade is None:
+                # Another protocol (h2c, say) was asked for and is not spoken: the request is
+                # answered as plain HTTP, and the parser cannot go on, so neither can the
+                # connection.
+                for cycle in self.cycles():
+                    cycle.keep_alive = False
+                return
             self._upgrade_rest = data[upgrade.args[0]:] if upgrade.args else b""
             self._start_upgrade()
             return
@@ -151,7 +158,7 @@ class HttpConnection(asyncio.Protocol):
         self._head_bytes = 0
         self.listener.head_complete(self)
         method = self.parser.get_method().decode("ascii", "replace")
-        if is_websocket_upgrade(self._headers) and self._url.startswith(b"/ocpp/"):
+        if is_websocket_upgrade(self._headers):
             self._upgrade = (method, self._url, self._headers)
             self._upgrade_rest = b""
             return

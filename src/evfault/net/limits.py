@@ -22,19 +22,20 @@ LOG_EVERY_S = 60.0
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """The transport's limits, taken once from the settings."""
+    """The transport's limits, taken once from the settings (whose table holds the defaults)."""
 
-    header_timeout: float = 10.0
-    tls_handshake_timeout: float = 10.0
-    idle_timeout: float = 600.0
-    max_connections: int = 20_000
-    max_connections_per_address: int = 1_000
-    max_send_buffer: int = 256 * 1024
-    max_request_body: int = 16 * 1024 * 1024
-    max_request_line: int = 8 * 1024
-    max_header_size: int = 16 * 1024
+    header_timeout: float
+    tls_handshake_timeout: float
+    idle_timeout: float
+    max_connections: int
+    max_connections_per_address: int
+    max_send_buffer: int
+    max_request_body: int
+    max_request_line: int
+    max_header_size: int
+    max_message_size: int
+    # Header lines per request; no client of this server needs more, and each costs a tuple.
     max_headers: int = 100
-    max_message_size: int = 1024 * 1024
 
     @staticmethod
     def from_settings(s: Settings) -> Limits:

@@ -162,14 +162,14 @@ class WebSocket(asyncio.Protocol):
             return
         if self.state == OPEN:  # the peer starts the close handshake: answer it (§5.5.1)
             self._write(server_frame(CLOSE, b"" if code == NO_STATUS else close_payload(code, "")))
-        self.state = CLOSING
+        self._closing()
         self.transport.close()  # the server closes TCP first (§7.1.1)
 
     def _fail(self, code: int, reason: str) -> None:
         log.warning("%s: closing the connection (%d): %s", self.name, code, reason)
         if self.state == OPEN:
             self._write(server_frame(CLOSE, close_payload(code, reason)))
-        self.state = CLOSING
+        self._closing()
         self.transport.close()
 
     # ---- outgoing -------------------------------------------------------------------------
@@ -198,6 +198,10 @@ class WebSocket(asyncio.Protocol):
         if self.state != OPEN:
             return
         self._write(server_frame(CLOSE, close_payload(code, reason)))
+        self._closing()
+
+    def _closing(self) -> None:
+        """Closing from now on; the sweep cuts the socket if the peer never finishes."""
         if self.state == OPEN:
             self.state = CLOSING
             self.closing_at = self.listener.loop.time()
