@@ -278,3 +278,16 @@ async def _stored_charger(tmp_path: Path, charger_id: str) -> object:
         return await store.charger(charger_id)
     finally:
         await store.close()
+
+
+async def test_a_gate_that_never_answers_does_not_hold_the_connection(tmp_path: Path) -> None:
+    class StuckGate(RecordingGate):
+        async def admit(self, handshake: object) -> Admission:
+            await asyncio.Event().wait()  # a registry that hangs
+            raise AssertionError("unreachable")
+
+    async with running(tmp_path, StuckGate(), header_timeout=0.5) as server:
+        answer = await exchange(server.address.port, upgrade_request("/ocpp/CP-WAIT"))
+        assert answer == b""  # cut after the header timeout, never upgraded
+        assert server.listener is not None
+        await wait_until(lambda: server.listener.connections == 0)  # type: ignore[union-attr]

@@ -53,6 +53,7 @@ class HttpConnection(asyncio.Protocol):
         self._upgrade: tuple[str, bytes, list[tuple[bytes, bytes]]] | None = None
         self._upgrade_rest = b""
         self._upgrading = False
+        self._gate_task: asyncio.Task[None] | None = None
         self._too_many_headers_seen = False
         self._paused = False
         self._write_paused = False
@@ -129,6 +130,8 @@ class HttpConnection(asyncio.Protocol):
                 cycle.disconnect()
         self._waiting.clear()
         self._wake_drain()
+        if self._gate_task is not None:
+            self._gate_task.cancel()  # nobody is left to hear the gate's answer
 
     def pause_writing(self) -> None:
         self._write_paused = True
@@ -320,8 +323,12 @@ class HttpConnection(asyncio.Protocol):
             self.refuse(400, "a WebSocket upgrade must not follow a pipelined request")
             return
         self.pause_body()
+        # The head is in, but the gate may be slow (a database): the connection still has
+        # header_timeout from now to be decided, or it is cut.
+        self.listener.expect_head(self)
         method, target, headers = self._upgrade
-        self.listener.loop.create_task(self._upgrade_with_gate(method, target, headers))
+        self._gate_task = self.listener.loop.create_task(
+            self._upgrade_with_gate(method, target, headers))
 
     async def _upgrade_with_gate(self, method: str, target: bytes,
                                  headers: list[tuple[bytes, bytes]]) -> None:
