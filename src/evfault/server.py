@@ -18,6 +18,7 @@ import uvicorn
 from starlette.routing import WebSocketRoute
 from starlette.types import ASGIApp
 
+from evfault.auth.service import Trust
 from evfault.bus import InProcessBus
 from evfault.catalog.catalog import default_catalog
 from evfault.context import Services, utc_now
@@ -46,10 +47,11 @@ class Address:
         return f"ws://{self.host}:{self.port}/ocpp"
 
 
-def build_app(services: Services, central: CentralSystem) -> ASGIApp:
+def build_app(services: Services, central: CentralSystem, trust: Trust | None = None) -> ASGIApp:
     route = WebSocketRoute("/ocpp/{charge_point_id:path}", ocpp_endpoint)
-    app = create_app(services, extra_routes=[route])
+    app = create_app(services, extra_routes=[route], trust=trust)
     app.state.central = central
+    app.state.gate = trust.gate if trust is not None else None
     return app
 
 
@@ -102,6 +104,7 @@ class Server:
         self.node = node
         self.services: Services | None = None
         self.central: CentralSystem | None = None
+        self.trust: Trust | None = None
         self._uvicorn: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
         self.address = Address(settings.host, settings.port)
@@ -113,8 +116,11 @@ class Server:
                                  clock=self.clock)
         self.central = CentralSystem(self.services, node=self.node or self.settings.node or None)
         await self.central.start()
+        self.trust = Trust(self.settings, self.clock)
+        await self.trust.start()
+        await self.trust.attach(self.central)
         config = uvicorn.Config(
-            build_app(self.services, self.central), host=self.settings.host,
+            build_app(self.services, self.central, self.trust), host=self.settings.host,
             port=self.settings.port, log_level=_uvicorn_level(self.settings.log_level),
             lifespan="off",
             ws_max_size=1 << 20, ws_ping_interval=30, ws_ping_timeout=30,
@@ -148,6 +154,8 @@ class Server:
             self._uvicorn.should_exit = True
             with suppress(asyncio.CancelledError):
                 await self._task
+        if self.trust:
+            await self.trust.stop()
         if self.services:
             await self.services.store.close()
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from evfault.decode.model import DecodeWarning
+from evfault.ocpp.admission import Registration
 from evfault.ocpp.central import CentralSystem
 from evfault.ocpp.rpc import Fault, RpcError
 from evfault.pipeline import Processed
@@ -23,6 +24,9 @@ log = logging.getLogger("evfault.ocpp")
 
 Send = Callable[[str], Awaitable[None]]
 Close = Callable[[int, str], Awaitable[None]]
+
+# How long closing waits for the message being handled to be answered.
+CLOSE_WAIT_S = 10.0
 
 
 class Session:
@@ -35,12 +39,25 @@ class Session:
         self._close = close
         self._warned: set[str] = set()
         self.pending: dict[str, asyncio.Future[Any]] = {}
+        self.registration = Registration.ACCEPTED  # set by the transport, kept by the registry
+        self.closing = False
+        self._busy = asyncio.Lock()  # held while a frame is handled
 
     @property
     def clock(self) -> Callable[[], datetime]:
         return self.central.services.clock
 
     async def close(self, code: int, reason: str) -> None:
+        """Close once the frame being handled is answered (e.g. replaced by a new connection):
+        a message in flight is answered, or it is neither stored nor answered."""
+        self.closing = True
+        try:
+            await asyncio.wait_for(self._busy.acquire(), CLOSE_WAIT_S)
+        except TimeoutError:
+            log.warning("%s: closing without waiting for the message being handled",
+                        self.charger_id)
+        else:
+            self._busy.release()
         try:
             await self._close(code, reason)
         except Exception:  # the transport may already be gone; closing is best effort
@@ -50,9 +67,16 @@ class Session:
 
     async def receive(self, text: str) -> None:
         """Handle one incoming frame completely (stored, tracked, answered)."""
+        if self.closing:
+            return  # not stored, not answered: the charger sends it again when it reconnects
+        async with self._busy:
+            await self._handle(text)
+
+    async def _handle(self, text: str) -> None:
         received_at = self.clock()
         central = self.central
-        done = central.path.incoming(self.charger_id, self.version, text, received_at)
+        done = central.path.incoming(self.charger_id, self.version, text, received_at,
+                                     self.registration)
         if done.reply is not None:
             future = self.pending.pop(done.reply.message_id, None)
             if future is not None and not future.done():
