@@ -14,53 +14,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from evfault.auth.admin import Created
-from evfault.auth.model import AuditEntry, ChargerEntry, Refusal, Role
+from evfault.auth.model import Role
+from evfault.auth.shapes import audit_json, created_json, entry_json, refusal_json
 from evfault.errors import UserError
 from evfault.ocpp.admission import Registration
 from evfault.web import params
 from evfault.web.auth import require
 from evfault.web.http import API_PREFIX, ApiError, OrjsonResponse
 from evfault.web.login import trust_of
-from evfault.web.shapes import Json, iso
+from evfault.web.shapes import Json
 
 REFUSED_LIMIT = (100, 1000)
 AUDIT_LIMIT = (100, 1000)
-
-
-# ---- shapes ---------------------------------------------------------------------------------
-
-
-def entry_json(entry: ChargerEntry, online: bool | None = None) -> Json:
-    """A registry entry as operators see it: never the password or its hash."""
-    return {
-        "id": entry.charger_id,
-        "state": entry.state.value,
-        "profile": entry.profile,
-        "has_password": entry.password_hash is not None,
-        "certificate_identity": entry.certificate_identity,
-        "first_seen": iso(entry.first_seen),
-        "last_seen": iso(entry.last_seen),
-        "last_address": entry.last_address,
-        "created_at": iso(entry.created_at),
-        "updated_at": iso(entry.updated_at),
-        "online": online,
-    }
-
-
-def refusal_json(row: Refusal) -> Json:
-    return {"charger_id": row.charger_id, "address": row.address, "reason": row.reason,
-            "count": row.count, "first_at": iso(row.first_at), "last_at": iso(row.last_at)}
-
-
-def audit_json(entry: AuditEntry) -> Json:
-    return {"id": entry.id, "at": iso(entry.at), "actor": entry.actor, "action": entry.action,
-            "target": entry.target, "detail": entry.detail}
-
-
-def created_json(created: Created) -> Json:
-    assert created.entry is not None
-    return {"charger": entry_json(created.entry), "password": created.secret}
 
 
 # ---- views (shared by the API and the pages) ------------------------------------------------
