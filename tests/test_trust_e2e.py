@@ -15,6 +15,7 @@ from ocpp.v16 import call as call16
 
 from accounts import api_token
 from chargers import basic_auth, boot16, boot201, charger16, charger201
+from evfault.ocpp.admission import Registration
 
 pytestmark = pytest.mark.slow
 
@@ -120,14 +121,8 @@ async def test_pending_charger_boots_pending_until_approved_201(start_server: An
     server = await start_server(unknown_chargers="pending")
     async with charger201(server.address.ocpp, "CS-NEW") as cs:
         assert (await boot201(cs)).status == "Pending"
-        await server.trust.admin.set_state("test", "CS-NEW", _accepted())
+        await server.trust.admin.set_state("test", "CS-NEW", Registration.ACCEPTED)
         assert (await boot201(cs)).status == "Accepted"
-
-
-def _accepted() -> Any:
-    from evfault.ocpp.admission import Registration
-
-    return Registration.ACCEPTED
 
 
 async def test_unknown_ids_are_refused_when_the_server_says_reject(start_server: Any) -> None:

@@ -66,15 +66,20 @@ class Admin:
     """Registry and account changes by `actor` (a user name, or cli:<os user>)."""
 
     def __init__(self, store: TrustStore, clock: Callable[[], datetime],
-                 on_charger: Callable[[ChargerEntry], None] | None = None) -> None:
+                 on_charger: Callable[[ChargerEntry], None] | None = None,
+                 on_accounts: Callable[[], None] | None = None) -> None:
         self.store = store
         self.clock = clock
         self.on_charger = on_charger or (lambda _: None)
+        self.on_accounts = on_accounts or (lambda: None)  # users or tokens changed here
 
     async def _change(self, actor: str, action: str, target: str, detail: str | None,
                       change: Callable[..., Any], *args: Any) -> Any:
         entry = AuditEntry(self.clock(), actor, action, target, detail)
-        return await self.store.write(_audited(entry, change, *args))
+        result = await self.store.write(_audited(entry, change, *args))
+        if action.startswith(("user.", "token.")):
+            self.on_accounts()
+        return result
 
     # ---- chargers --------------------------------------------------------------------------
 

@@ -55,8 +55,9 @@ class Trust:
         self.clock = clock
         self.store = store or TrustStore(settings.db)
         self.gate = RegistryGate(UnknownChargers.parse(settings.unknown_chargers), clock)
-        self.admin = Admin(self.store, clock, on_charger=self.gate.update)
         self.accounts = Accounts(self.store, clock, settings.session_hours)
+        self.admin = Admin(self.store, clock, on_charger=self.gate.update,
+                           on_accounts=self.accounts.forget)
         self.conflicts: ConflictMonitor | None = None
         self._refreshed_at: datetime | None = None
         self._wake = asyncio.Event()

@@ -49,8 +49,9 @@ def add_user(connection: Connection, name: str, role: Role, password_hash: str,
     """A new user; None when the name is taken."""
     statement = upsert(connection, _u).values(
         name=name, role=role.value, password_hash=password_hash, session_epoch=0, created_at=at,
-    ).on_conflict_do_nothing(index_elements=["name"])
-    if not connection.execute(statement).rowcount:
+    ).on_conflict_do_nothing(index_elements=["name"]).returning(_u.c.id)
+    # RETURNING, not rowcount: psycopg reports -1 rows for an insert that returns its key.
+    if connection.execute(statement).first() is None:
         return None
     return user_by_name(connection, name)
 

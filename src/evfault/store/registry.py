@@ -72,8 +72,8 @@ def _values(entry: ChargerEntry, at: datetime) -> dict[str, Any]:
 def insert_charger(connection: Connection, entry: ChargerEntry, at: datetime) -> bool:
     """Add an entry unless its id is registered already (then False, nothing changed)."""
     statement = upsert(connection, _r).values(**_values(entry, at))
-    result = connection.execute(statement.on_conflict_do_nothing(index_elements=["id"]))
-    return bool(result.rowcount)
+    statement = statement.on_conflict_do_nothing(index_elements=["id"]).returning(_r.c.id)
+    return connection.execute(statement).first() is not None  # rowcount is -1 on psycopg
 
 
 def change_charger(connection: Connection, charger_id: str, at: datetime,
