@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo serve test lint typecheck unit browser bench bench-decode bench-server bench-dashboard clean
+.PHONY: demo serve test lint typecheck unit browser bench bench-decode bench-server bench-dashboard bench-gate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ unit: $(STAMP)
 test: $(STAMP) browser lint typecheck
 	$(BIN)/pytest -q -ra
 
-bench: bench-decode bench-server bench-dashboard
+bench: bench-decode bench-server bench-dashboard bench-gate
 
 bench-decode: $(STAMP)
 	$(BIN)/python benchmarks/decode_throughput.py
@@ -45,6 +45,9 @@ bench-server: $(STAMP)
 
 bench-dashboard: $(STAMP)
 	$(BIN)/python benchmarks/dashboard_load.py
+
+bench-gate: $(STAMP)
+	$(BIN)/python benchmarks/gate_admit.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache
