@@ -216,3 +216,36 @@ async def test_a_message_in_flight_at_a_takeover_is_answered_or_not_stored(
     if answered:
         assert answered == [[3, "in-flight", {}]]
     assert not [r for r in caplog.records if r.exc_info], "something logged a traceback"
+
+
+# ---- the first run ----------------------------------------------------------------------------
+
+
+async def test_the_first_start_prints_a_link_that_makes_the_first_admin(
+        start_server: Any) -> None:
+    from evfault.cli.serve_cmd import announce_first_run
+
+    server = await start_server()
+    said: list[str] = []
+    await announce_first_run(server, server.address, said.append)
+    (line,) = said
+    link = line.split("Open ", 1)[1].split(" ", 1)[0]
+    token = link.split("token=", 1)[1]
+    async with httpx.AsyncClient() as browser:
+        assert (await browser.get(link)).status_code == 200
+        made = await browser.post(f"{server.address.http}/login/first",
+                                  data={"token": token, "name": "owner",
+                                        "password": "the owner's password"})
+        assert made.status_code == 303
+        assert (await browser.get(f"{server.address.http}/api/v1/audit")).status_code == 200
+    said.clear()
+    await announce_first_run(server, server.address, said.append)
+    assert said == []  # there is a user now: no link
+
+
+async def test_a_setting_it_cannot_use_is_one_sentence() -> None:
+    from evfault.server import Server
+    from evfault.settings import Settings
+
+    with pytest.raises(ValueError, match="accept, pending or reject, not 'maybe'"):
+        await Server(Settings(unknown_chargers="maybe", port=0)).start()

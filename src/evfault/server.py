@@ -110,13 +110,14 @@ class Server:
         self.address = Address(settings.host, settings.port)
 
     async def start(self) -> Address:
+        trust = Trust(self.settings, self.clock)  # a setting it cannot use fails here, first
         store = open_store(self.settings.db)
         await store.start()
         self.services = Services(self.settings, store, InProcessBus(), default_catalog(),
                                  clock=self.clock)
         self.central = CentralSystem(self.services, node=self.node or self.settings.node or None)
         await self.central.start()
-        self.trust = Trust(self.settings, self.clock)
+        self.trust = trust
         await self.trust.start()
         await self.trust.attach(self.central)
         config = uvicorn.Config(
