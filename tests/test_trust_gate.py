@@ -130,6 +130,7 @@ def test_unknown_ids_follow_the_policy_and_pending_ones_are_recorded() -> None:
     assert admit(accept, knock("NEW", None)).registration is Registration.ACCEPTED
     pending, _ = gate(UnknownChargers.PENDING)
     assert admit(pending, knock("NEW", None)).registration is Registration.PENDING
+    assert [e.charger_id for e in pending.pending()] == ["NEW"]  # the dashboard's list
     (seen,) = pending.take_seen()
     assert (seen.charger_id, seen.state, seen.last_address) == ("NEW", Registration.PENDING,
                                                                 "10.0.0.1")

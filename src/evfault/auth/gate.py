@@ -78,6 +78,13 @@ class RegistryGate:
     def entry(self, charger_id: str) -> ChargerEntry | None:
         return self._entries.get(charger_id)
 
+    def pending(self) -> list[ChargerEntry]:
+        """Chargers waiting for approval, by id (from memory: the dashboard asks often)."""
+        if not self._pending:
+            return []
+        waiting = (e for e in self._entries.values() if e.state is Registration.PENDING)
+        return sorted(waiting, key=lambda e: e.charger_id)
+
     def __len__(self) -> int:
         return len(self._entries)
 

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from evfault.auth.admin import Created
 from evfault.auth.model import Role
+from evfault.auth.shapes import entry_json
 from evfault.errors import UserError
 from evfault.ocpp.admission import Registration
 from evfault.web.auth import require
@@ -27,12 +28,15 @@ PAGE_AUDIT = 50
 
 
 async def dashboard_panel(request: Request) -> Json:
-    """What the dashboard's access panel shows: chargers waiting for approval, refusals."""
-    if getattr(request.app.state, "trust", None) is None:
+    """What the dashboard's access panel shows: chargers waiting for approval, refusals.
+
+    The waiting chargers come from the gate's memory, not a read of the whole registry: the
+    dashboard is loaded often, and a fleet's registry holds every charger."""
+    trust = getattr(request.app.state, "trust", None)
+    if trust is None:
         return {"pending": [], "refused": []}
-    chargers = await registry_view(request)
     return {
-        "pending": [c for c in chargers if c["state"] == Registration.PENDING.value],
+        "pending": [entry_json(e) for e in trust.gate.pending()],
         "refused": await refused_view(request, PANEL_REFUSED),
     }
 
