@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, quote
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from evfault.auth.accounts import Principal
@@ -91,7 +92,9 @@ class AuthMiddleware:
             await _refuse(scope, receive, send, 403,
                           "This request came from another site and was refused.")
             return
-        if is_public(path):
+        if is_public(path) or (wants_page(scope) and not _has_route(scope)):
+            # A page no route serves is a 404 for everyone (in the reader's language), not a
+            # detour through the login form; the API keeps asking programs to log in first.
             await self.app(scope, receive, send)
             return
         if principal is None:
@@ -128,6 +131,11 @@ class AuthMiddleware:
             response = error_response(401, LOGIN_FIRST)
             response.headers["www-authenticate"] = 'Bearer realm="evfault"'
         await response(scope, receive, send)
+
+
+def _has_route(scope: Scope) -> bool:
+    routes = getattr(scope.get("app"), "routes", ())
+    return any(route.matches(scope)[0] is not Match.NONE for route in routes)
 
 
 async def _nothing() -> Message:
