@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo serve test lint typecheck unit browser bench bench-decode bench-server bench-dashboard bench-transport bench-idle-memory clean
+.PHONY: demo serve test lint typecheck unit browser bench bench-decode bench-server bench-dashboard bench-gate bench-transport bench-idle-memory clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ unit: $(STAMP)
 test: $(STAMP) browser lint typecheck
 	$(BIN)/pytest -q -ra
 
-bench: bench-decode bench-server bench-dashboard bench-transport bench-idle-memory
+bench: bench-decode bench-server bench-dashboard bench-gate bench-transport bench-idle-memory
 
 bench-decode: $(STAMP)
 	$(BIN)/python benchmarks/decode_throughput.py
@@ -45,6 +45,9 @@ bench-server: $(STAMP)
 
 bench-dashboard: $(STAMP)
 	$(BIN)/python benchmarks/dashboard_load.py
+
+bench-gate: $(STAMP)
+	$(BIN)/python benchmarks/gate_admit.py
 
 # The transport: frame codec and HTTP parser per frame/head, then server CPU per message.
 bench-transport: $(STAMP)

@@ -36,6 +36,8 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.types import Message
 
+from evfault.auth.model import Role
+from evfault.auth.service import Trust
 from evfault.bus import InProcessBus
 from evfault.catalog import default_catalog
 from evfault.context import Services
@@ -114,12 +116,17 @@ def fleet(chargers: int, errors: int, history: int) -> Iterator[WriteBatch]:
 # ---- timing ----------------------------------------------------------------------------
 
 
-async def serve_once(app: Starlette, path: str) -> tuple[float, int, int]:
-    """(seconds, status, body bytes) for one GET through the ASGI app, no socket involved."""
+async def serve_once(app: Starlette, path: str,
+                     token: str = "") -> tuple[float, int, int]:
+    """(seconds, status, body bytes) for one GET through the ASGI app, no socket involved.
+
+    Logged in with an API token, as a program polling the API would be (the login check is
+    part of what is measured)."""
     scope = {
         "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
         "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
-        "query_string": b"", "root_path": "", "headers": [(b"host", b"bench")],
+        "query_string": b"", "root_path": "",
+        "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode())],
         "client": ("127.0.0.1", 1), "server": ("bench", 80),
     }
     status, size = 0, 0
@@ -159,12 +166,12 @@ def p95(samples: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-async def measure(app: Starlette, backend: str, path: str, requests: int) -> Row:
+async def measure(app: Starlette, backend: str, path: str, requests: int, token: str) -> Row:
     for _ in range(3):  # warm-up: templates compiled, statements prepared, pools filled
-        await serve_once(app, path)
+        await serve_once(app, path, token)
     samples, size = [], 0
     for _ in range(requests):
-        seconds, status, size = await serve_once(app, path)
+        seconds, status, size = await serve_once(app, path, token)
         if status != 200:
             raise SystemExit(f"{path} answered {status}")
         samples.append(seconds)
@@ -182,8 +189,16 @@ async def bench(url: str, backend: str, args: argparse.Namespace) -> list[Row]:
               f"{args.history} cleared incidents in {time.perf_counter() - loaded:.1f} s",
               file=sys.stderr)
         services = Services(Settings(db=url), store, InProcessBus(), default_catalog())
-        app = create_app(services)
-        return [await measure(app, backend, path, args.requests) for path in ENDPOINTS]
+        trust = Trust(services.settings, services.clock)
+        await trust.start()
+        try:
+            await trust.admin.add_user("bench", "bench", Role.VIEWER, "bench-password")
+            token = (await trust.admin.add_token("bench", "bench", "bench")).secret or ""
+            app = create_app(services, trust=trust)
+            return [await measure(app, backend, path, args.requests, token)
+                    for path in ENDPOINTS]
+        finally:
+            await trust.stop()
     finally:
         await store.close()
 

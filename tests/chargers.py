@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -22,9 +23,16 @@ def sample_frames(name: str) -> list[list[Any]]:
     return [json.loads(line) for line in (SAMPLES / name).read_text().splitlines() if line]
 
 
+def basic_auth(user: str, password: str) -> dict[str, str]:
+    """The Authorization header of OCPP security profiles 1 and 2."""
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
 @asynccontextmanager
-async def _charger(cls: Any, protocol: str, ocpp_url: str, charger_id: str) -> AsyncIterator[Any]:
-    async with websockets.connect(f"{ocpp_url}/{charger_id}", subprotocols=[protocol]) as ws:
+async def _charger(cls: Any, protocol: str, ocpp_url: str, charger_id: str,
+                   headers: dict[str, str] | None = None) -> AsyncIterator[Any]:
+    async with websockets.connect(f"{ocpp_url}/{charger_id}", subprotocols=[protocol],
+                                  additional_headers=headers) as ws:
         cp = cls(charger_id, ws)
         task = asyncio.create_task(cp.start())
         try:
@@ -35,14 +43,14 @@ async def _charger(cls: Any, protocol: str, ocpp_url: str, charger_id: str) -> A
                 await task
 
 
-def charger16(ocpp_url: str, charger_id: str) -> Any:
+def charger16(ocpp_url: str, charger_id: str, headers: dict[str, str] | None = None) -> Any:
     """An OCPP 1.6 ChargePoint of the `ocpp` package, connected and running."""
-    return _charger(ChargePoint16, "ocpp1.6", ocpp_url, charger_id)
+    return _charger(ChargePoint16, "ocpp1.6", ocpp_url, charger_id, headers)
 
 
-def charger201(ocpp_url: str, charger_id: str) -> Any:
+def charger201(ocpp_url: str, charger_id: str, headers: dict[str, str] | None = None) -> Any:
     """An OCPP 2.0.1 ChargePoint of the `ocpp` package, connected and running."""
-    return _charger(ChargePoint201, "ocpp2.0.1", ocpp_url, charger_id)
+    return _charger(ChargePoint201, "ocpp2.0.1", ocpp_url, charger_id, headers)
 
 
 async def boot16(cp: ChargePoint16, vendor: str = "Acme", model: str = "DC-150") -> Any:

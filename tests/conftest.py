@@ -72,6 +72,20 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield request.getfixturevalue("pg_url")
 
 
+@pytest.fixture(autouse=True)
+def quick_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 with the smallest cost in tests: the same code, hashes made in a millisecond.
+
+    (tests/test_auth_passwords.py checks the cost the product uses.)
+    """
+    from argon2 import PasswordHasher
+
+    from evfault.auth import passwords
+
+    quick = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    monkeypatch.setattr(passwords, "hasher", lambda: quick)
+
+
 # ---- a real evfault server on port 0, in the test's event loop ---------------------------
 
 FAST = {
@@ -81,6 +95,9 @@ FAST = {
     "heartbeat_interval": 60,
     "commit_interval": 0.001,
     "log_level": "warning",
+    # The demo's policy: tests of the charger side meet unregistered chargers; the trust
+    # tests choose pending or reject themselves.
+    "unknown_chargers": "accept",
 }
 
 

@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 import uvicorn
 from starlette.applications import Starlette
 
+from evfault.auth.service import Trust
 from evfault.context import Services, utc_now
+from evfault.settings import Settings
 from evfault.store.model import ChargerUpdate, ConnectorUpdate, WriteBatch
 from evfault.tracking.model import (
     ChangeKind,
@@ -33,7 +35,7 @@ from test_browser_support import (
     open_page,
     wait_live,
 )
-from test_web_support import EVIL, EVIL_ID, evil_fleet, services_for, start_store
+from test_web_support import EVIL, EVIL_ID, add_user, evil_fleet, services_for, start_store
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -105,6 +107,12 @@ class Live:
     app: Starlette
     services: Services
 
+    async def login(self, path: str = "/", role: str = "operator") -> str:
+        """A one-time link that logs a new user with `role` in and opens `path`."""
+        user = await add_user(self.app.state.trust, role)
+        token = self.app.state.trust.accounts.issue_link(user.id)
+        return f"{self.url}/login/link?{urlencode({'token': token, 'next': path})}"
+
     async def publish(self, batch: WriteBatch, *changes: Any) -> None:
         """What the OCPP side does: commit to the store, then tell the bus."""
         await self.services.store.write(batch)
@@ -120,7 +128,9 @@ async def serve() -> AsyncIterator[Any]:
     async def start(url: str, *batches: WriteBatch) -> Live:
         store = await start_store(url, *batches)
         services = services_for(store, clock=utc_now)
-        app = create_app(services)
+        trust = Trust(Settings(db=url), utc_now)
+        await trust.start()
+        app = create_app(services, trust=trust)
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
                                 lifespan="off", timeout_graceful_shutdown=2)
         server = uvicorn.Server(config)
@@ -137,6 +147,7 @@ async def serve() -> AsyncIterator[Any]:
         close_event_streams(app)
         server.should_exit = True
         await task
+        await app.state.trust.stop()
         await services.store.close()
 
 
@@ -145,7 +156,7 @@ async def serve() -> AsyncIterator[Any]:
 
 async def test_dashboard_shows_the_fleet(serve: Any, browser: Any, sqlite_url: str) -> None:
     live = await serve(sqlite_url, showcase_fleet())
-    page, watch = await open_page(browser, live.url + "/",
+    page, watch = await open_page(browser, await live.login("/"),
                                   viewport={"width": 1440, "height": 1000})
     await wait_live(page)
     assert await error_ids(page) == ["s-ground", "s-f001", "s-f003", "s-cx011", "s-temp",
@@ -166,7 +177,7 @@ async def test_dashboard_shows_the_fleet(serve: Any, browser: Any, sqlite_url: s
 
 async def test_marker_opens_the_explanation(serve: Any, browser: Any, sqlite_url: str) -> None:
     live = await serve(sqlite_url, showcase_fleet())
-    page, _ = await open_page(browser, live.url + "/")
+    page, _ = await open_page(browser, await live.login("/"))
     await wait_live(page)
     popover = page.locator('#points-body tr[data-id="BOS-SQ-02"] .popover')
     assert not await popover.is_visible()
@@ -181,7 +192,7 @@ async def test_marker_opens_the_explanation(serve: Any, browser: Any, sqlite_url
 async def test_live_changes_appear_without_a_reload(serve: Any, browser: Any,
                                                     sqlite_url: str) -> None:
     live = await serve(sqlite_url, showcase_fleet())
-    page, watch = await open_page(browser, live.url + "/")
+    page, watch = await open_page(browser, await live.login("/"))
     await wait_live(page)
     await page.evaluate("window.__sameDocument = true")
 
@@ -225,7 +236,7 @@ async def test_live_changes_appear_without_a_reload(serve: Any, browser: Any,
 async def test_a_storm_of_changes_keeps_the_page_usable(serve: Any, browser: Any,
                                                         sqlite_url: str) -> None:
     live = await serve(sqlite_url, showcase_fleet())
-    page, watch = await open_page(browser, live.url + "/")
+    page, watch = await open_page(browser, await live.login("/"))
     await wait_live(page)
     statuses = ["Charging", "SuspendedEV", "Available", "Preparing"]
     for n in range(2000):
@@ -242,7 +253,7 @@ async def test_a_storm_of_changes_keeps_the_page_usable(serve: Any, browser: Any
 async def test_charger_page_follows_its_charger(serve: Any, browser: Any,
                                                 sqlite_url: str) -> None:
     live = await serve(sqlite_url, showcase_fleet())
-    page, watch = await open_page(browser, live.url + "/chargers/DEN-HQ-01")
+    page, watch = await open_page(browser, await live.login("/chargers/DEN-HQ-01"))
     await wait_live(page)
     assert "F001" in await page.inner_text("#errors-table")
     old = (await live.services.store.active_incidents("DEN-HQ-01"))[0]
@@ -273,7 +284,7 @@ async def test_help_page_on_a_phone(serve: Any, browser: Any, sqlite_url: str) -
     await page.goto(live.url + "/help/chargex-mrec/CX011")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / "help.png"), full_page=True)
-    await page.goto(live.url + "/")  # the dashboard, too, fits a phone
+    await page.goto(await live.login("/"))  # the dashboard, too, fits a phone
     overflow = await page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
@@ -282,7 +293,7 @@ async def test_help_page_on_a_phone(serve: Any, browser: Any, sqlite_url: str) -
 
 async def test_injected_text_stays_inert(serve: Any, browser: Any, sqlite_url: str) -> None:
     live = await serve(sqlite_url, evil_fleet())
-    page, watch = await open_page(browser, live.url + "/")
+    page, watch = await open_page(browser, await live.login("/"))
     await wait_live(page)
     # Arrive through the live path too: the script builds these rows itself.
     late = live_incident("i-evil-live", EVIL_ID, EVIL, EVIL, "critical", 0, scheme="x",
@@ -309,7 +320,7 @@ async def test_injected_text_stays_inert(serve: Any, browser: Any, sqlite_url: s
 
 async def test_api_docs_page_works_offline(serve: Any, browser: Any, sqlite_url: str) -> None:
     live = await serve(sqlite_url)
-    page, watch = await open_page(browser, live.url + "/docs")
+    page, watch = await open_page(browser, await live.login("/docs"))
     requested: list[str] = []
     page.on("request", lambda req: requested.append(req.url))
     await page.reload()

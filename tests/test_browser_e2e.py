@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from accounts import login_link
 from chargers import boot16, charger16, send_status16
 from test_browser_support import (
     LIVE_MS,
@@ -35,7 +36,7 @@ def row(page: Any, charger: str, code: str) -> Any:
 async def test_evgo_compound_fault_lives_on_the_dashboard(start_server: Any,
                                                          browser: Any) -> None:
     server = await start_server(offline_grace=GRACE_S)
-    page, watch = await open_page(browser, server.address.http + "/")
+    page, watch = await open_page(browser, await login_link(server, "/"))
     await wait_live(page)
     await page.evaluate("window.__sameDocument = true")
     assert await error_ids(page) == []

@@ -150,7 +150,7 @@ def test_codes_json_lists_the_whole_catalog() -> None:
     assert sum(i["kind"] in ("error", "carrier") for i in ocpp16) == 16
     assert sum(i["kind"] == "status" for i in ocpp16) == 9
     assert sum(i["kind"] == "status" for i in data if i["scheme"] == "ocpp2.0.1") == 5
-    assert len(by_scheme["platform"]) == 6
+    assert len(by_scheme["platform"]) == 7
     assert len(data) == len(catalog_cmds.catalog())
 
 

@@ -13,6 +13,7 @@ import pytest
 import websockets
 from ocpp.v16 import call as call16
 
+from accounts import api_token
 from chargers import boot16, charger16
 from evfault.ocpp.admission import Admission, RefusalReason, Registration
 from net_support import (
@@ -185,7 +186,9 @@ async def test_http_keep_alive_head_chunked_and_connection_close(tmp_path: Path)
 async def test_http_10_and_expect_continue(tmp_path: Path) -> None:
     async with running(tmp_path) as server:
         port = server.address.port
-        old = await exchange(port, b"GET /api/v1/events HTTP/1.0\r\n\r\n", read_until=b"hello")
+        auth = b"Authorization: Bearer " + (await api_token(server)).encode() + b"\r\n"
+        old = await exchange(port, b"GET /api/v1/events HTTP/1.0\r\n" + auth + b"\r\n",
+                             read_until=b"hello")
         assert b"transfer-encoding" not in old and b"event: hello" in old
         frame = HEARTBEAT.encode()
         request = (b"POST /api/v1/decode HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
@@ -215,7 +218,8 @@ async def test_stop_with_an_open_event_stream_is_prompt_and_clean(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     async with running(tmp_path) as server:
         reader, writer = await asyncio.open_connection("127.0.0.1", server.address.port)
-        writer.write(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        writer.write(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                     + (await api_token(server)).encode() + b"\r\n\r\n")
         head = await asyncio.wait_for(reader.readuntil(b"event: hello"), 30)
         assert b"text/event-stream" in head and b"transfer-encoding: chunked" in head
         with caplog.at_level(logging.WARNING):
@@ -233,7 +237,8 @@ async def test_a_browser_that_leaves_ends_its_stream(tmp_path: Path) -> None:
         assert server.app is not None
         streams = server.app.state.event_streams
         reader, writer = await asyncio.open_connection("127.0.0.1", server.address.port)
-        writer.write(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        writer.write(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                     + (await api_token(server)).encode() + b"\r\n\r\n")
         await asyncio.wait_for(reader.readuntil(b"event: hello"), 30)
         assert len(streams) == 1
         writer.close()

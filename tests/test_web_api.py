@@ -35,6 +35,7 @@ from test_web_support import (
     services_for,
     standard_fleet,
     start_store,
+    trusted,
 )
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -48,8 +49,9 @@ async def services(sqlite_url: str) -> AsyncIterator[Services]:
 
 
 @pytest.fixture
-async def app(services: Services) -> Starlette:
-    return create_app(services)
+async def app(services: Services) -> AsyncIterator[Starlette]:
+    async with trusted(create_app(services)) as made:
+        yield made
 
 
 @pytest.fixture

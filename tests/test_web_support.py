@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,9 @@ import httpx
 from starlette.applications import Starlette
 from starlette.types import Message
 
+from evfault.auth.model import Role, User
+from evfault.auth.service import Trust
+from evfault.auth.sessions import COOKIE, CSRF_HEADER
 from evfault.bus import InProcessBus
 from evfault.catalog import default_catalog
 from evfault.context import Services
@@ -145,7 +149,7 @@ async def start_store(url: str, *batches: WriteBatch) -> SqlStore:
 
 def services_for(store: SqlStore, clock: Any = None) -> Services:
     return Services(
-        settings=Settings(db="sqlite://"),
+        settings=Settings(db=store.url),
         store=store,
         bus=InProcessBus(),
         catalog=default_catalog(),
@@ -154,10 +158,60 @@ def services_for(store: SqlStore, clock: Any = None) -> Services:
 
 
 @asynccontextmanager
-async def client_for(app: Starlette, raise_errors: bool = True) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_errors)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
+async def trusted(app: Starlette) -> AsyncIterator[Starlette]:
+    """The app with accounts over its own store (as the server builds it), stopped after."""
+    if app.state.trust is not None:
+        yield app
+        return
+    services: Services = app.state.services
+    trust = Trust(Settings(db=services.settings.db), services.clock)
+    await trust.start()
+    app.state.trust = trust
+    try:
+        yield app
+    finally:
+        await trust.stop()
+        app.state.trust = None
+
+
+async def add_user(trust: Trust, role: str = "operator") -> User:
+    created = await trust.admin.add_user("test", f"{role}-{secrets.token_hex(3)}",
+                                         Role.parse(role), "correct horse battery")
+    assert created.user is not None
+    return created.user
+
+
+async def log_in(client: httpx.AsyncClient, trust: Trust, role: str = "operator") -> User:
+    """Log `client` in as a new user with `role`, through a one-time link."""
+    user = await add_user(trust, role)
+    response = await client.get("/login/link", params={"token": trust.accounts.issue_link(user.id)})
+    assert response.status_code == 303, response.text
+    # What the dashboard's scripts do: send the session's CSRF token with every change.
+    assert trust.accounts.signer is not None
+    session = trust.accounts.signer.read(client.cookies.get(COOKIE))
+    assert session is not None
+    client.headers[CSRF_HEADER] = session.csrf
+    return user
+
+
+async def bearer(trust: Trust, role: str = "operator") -> str:
+    """An API token of a new user with `role`."""
+    user = await add_user(trust, role)
+    created = await trust.admin.add_token("test", user.name, "tests")
+    assert created.secret is not None
+    return created.secret
+
+
+@asynccontextmanager
+async def client_for(app: Starlette, raise_errors: bool = True,
+                     role: str | None = "operator") -> AsyncIterator[httpx.AsyncClient]:
+    """An in-process client, logged in with `role` (None: not logged in)."""
+    async with trusted(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_errors)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            if role is not None:
+                await log_in(client, app.state.trust, role)
+            yield client
 
 
 # ---- an event stream read in-process (httpx's ASGI transport waits for the whole body) ----
@@ -166,9 +220,10 @@ async def client_for(app: Starlette, raise_errors: bool = True) -> AsyncIterator
 class StreamReader:
     """Drives one GET of the app by hand, so an endless response can be read piece by piece."""
 
-    def __init__(self, app: Starlette, path: str) -> None:
+    def __init__(self, app: Starlette, path: str, token: str | None = None) -> None:
         self.app = app
         self.path = path
+        self.token = token
         self.start: Message | None = None
         self._chunks: asyncio.Queue[bytes] = asyncio.Queue()
         self._disconnect = asyncio.Event()
@@ -176,12 +231,15 @@ class StreamReader:
         self.task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> StreamReader:
+        if self.token is None and self.app.state.trust is not None:
+            self.token = await bearer(self.app.state.trust, "viewer")
+        auth = [(b"authorization", f"Bearer {self.token}".encode())] if self.token else []
         scope = {
             "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"},
             "http_version": "1.1", "method": "GET", "scheme": "http", "path": self.path,
             "raw_path": self.path.encode(), "query_string": b"", "root_path": "",
-            "headers": [(b"host", b"testserver"), (b"accept", b"text/event-stream")],
-            "client": ("127.0.0.1", 1), "server": ("testserver", 80),
+            "headers": [(b"host", b"testserver"), (b"accept", b"text/event-stream"), *auth],
+            "client": ("127.0.0.1", 1), "server": ("testserver", 80), "app": self.app,
         }
         self.task = asyncio.create_task(self.app(scope, self._receive, self._send))
         return self

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from evfault.decode.model import DecodeWarning
+from evfault.ocpp.admission import Registration
 from evfault.ocpp.outcome import Handler, HandlerContext, Outcome, transaction_ids
 from evfault.ocpp.rpc import (
     Call,
@@ -87,13 +88,15 @@ class MessagePath:
 
     # ---- frames from a charger ---------------------------------------------------------------
 
-    def incoming(self, charger_id: str, version: str, text: str, received_at: datetime
-                 ) -> Processed:
-        """One frame a charger sent, handled completely (but nothing stored or sent yet)."""
+    def incoming(self, charger_id: str, version: str, text: str, received_at: datetime,
+                 registration: Registration = Registration.ACCEPTED) -> Processed:
+        """One frame a charger sent, handled completely (but nothing stored or sent yet).
+
+        `registration`: the charger's standing in the registry (a pending one boots Pending)."""
         try:
             frame = parse_frame(text)
             if isinstance(frame, Call):
-                return self._call(charger_id, version, frame, text, received_at)
+                return self._call(charger_id, version, frame, text, received_at, registration)
             return self._reply(charger_id, frame, text, received_at)
         except RpcError as error:
             return self.rejected(charger_id, version, error, text, received_at)
@@ -109,11 +112,11 @@ class MessagePath:
         return Processed(batch, answer=answer, error=error, action=action,
                          message_id=error.message_id)
 
-    def _call(self, charger_id: str, version: str, call: Call, raw: str, received_at: datetime
-              ) -> Processed:
+    def _call(self, charger_id: str, version: str, call: Call, raw: str, received_at: datetime,
+              registration: Registration) -> Processed:
         handler = self._handler_for(version, call)
         validate_request(version, call.action, call.payload, call.message_id)
-        outcome = self._run(handler, charger_id, call, received_at)
+        outcome = self._run(handler, charger_id, call, received_at, registration)
         answer = call_result(call.message_id, outcome.response)
         batch = WriteBatch(
             messages=[MessageRow(charger_id, "in", received_at, raw, call.action, call.message_id),
@@ -135,10 +138,10 @@ class MessagePath:
         raise RpcError(Fault.NOT_SUPPORTED, f"{call.action} is not handled by a central system",
                        call.message_id)
 
-    def _run(self, handler: Handler, charger_id: str, call: Call, received_at: datetime
-             ) -> Outcome:
+    def _run(self, handler: Handler, charger_id: str, call: Call, received_at: datetime,
+             registration: Registration) -> Outcome:
         ctx = HandlerContext(charger_id, received_at, self.config.heartbeat_interval,
-                             self.next_transaction_id)
+                             self.next_transaction_id, registration)
         try:
             return handler(ctx, call.payload)
         except Exception as exc:

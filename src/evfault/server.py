@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 
+from evfault.auth.service import Trust
 from evfault.bus import InProcessBus
 from evfault.catalog.catalog import default_catalog
 from evfault.context import Services, utc_now
-from evfault.net.gate import OpenGate
 from evfault.net.limits import raise_fd_limit
 from evfault.net.listener import Listener, SessionOpener
 from evfault.net.tls import server_context
@@ -51,9 +51,10 @@ class Address:
         return f"{'wss' if self.tls else 'ws'}://{self.host}:{self.port}/ocpp"
 
 
-def build_app(services: Services, central: CentralSystem) -> Starlette:
+def build_app(services: Services, central: CentralSystem, trust: Trust | None = None
+              ) -> Starlette:
     """The web app; OCPP WebSockets never reach it (the transport serves them natively)."""
-    app = create_app(services)
+    app = create_app(services, trust=trust)
     app.state.central = central
     return app
 
@@ -105,7 +106,8 @@ class Server:
     def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now,
                  node: str | None = None, gate: Gate | None = None) -> None:
         self.settings = settings
-        self.gate = gate or OpenGate()
+        self._gate = gate  # tests may bring their own; the charger registry's otherwise
+        self.trust: Trust | None = None
         self.clock = clock
         self.node = node
         self.services: Services | None = None
@@ -117,20 +119,25 @@ class Server:
 
     async def start(self, reuse_port: bool = False) -> Address:
         context = server_context(self.settings)  # bad TLS files fail before anything opens
+        trust = Trust(self.settings, self.clock)  # so does a setting the registry cannot use
         raise_fd_limit()
         store = open_store(self.settings.db)
         await store.start()
         self.services = Services(self.settings, store, InProcessBus(), default_catalog(),
-                                 clock=self.clock, gate=self.gate)
+                                 clock=self.clock, gate=self._gate or trust.gate)
         self.central = CentralSystem(self.services, node=self.node or self.settings.node or None)
         await self.central.start()
-        self.app = build_app(self.services, self.central)
+        self.trust = trust
+        await trust.start()
+        await trust.attach(self.central)
+        self.app = build_app(self.services, self.central, trust)
         self.listener = Listener(self.app, self.settings, self.services.gate,
                                  session_opener(self.central), context)
         try:
             port = await self.listener.start(self.settings.host, self.settings.port, reuse_port)
         except BaseException:
             await self.central.stop()
+            await trust.stop()
             await store.close()
             raise
         self._stopped = asyncio.Event()
@@ -145,6 +152,8 @@ class Server:
             await self.central.stop()
         if self.listener:
             await self.listener.stop()
+        if self.trust:
+            await self.trust.stop()
         if self.services:
             await self.services.store.close()
         if self._stopped is not None:

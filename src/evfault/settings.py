@@ -50,6 +50,12 @@ TABLE: tuple[Setting, ...] = (
     Setting("log_level", "info", str, "Log level: debug, info, warning or error."),
     Setting("node", "", str,
             "Name of this node (default: the host name); nodes sharing a database must differ."),
+    Setting("unknown_chargers", "pending", str,
+            "A charger id the registry does not know: accept, pending (listed for approval, "
+            "its BootNotification answered Pending) or reject."),
+    Setting("secret_key", "", str,
+            "Key that signs login sessions; empty: one is made once and kept in the database."),
+    Setting("session_hours", 12.0, float, "Hours a login lasts before it must be renewed."),
     Setting("tls_cert", "", str,
             "TLS certificate chain (PEM file): serve wss:// and https:// on the same port."),
     Setting("tls_key", "", str, "Private key (PEM file) of --tls-cert."),
@@ -90,6 +96,9 @@ class Settings:
     commit_interval: float = 0.002
     log_level: str = "info"
     node: str = ""
+    unknown_chargers: str = "pending"
+    secret_key: str = ""
+    session_hours: float = 12.0
     tls_cert: str = ""
     tls_key: str = ""
     tls_client_ca: str = ""

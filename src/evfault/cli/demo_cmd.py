@@ -8,13 +8,15 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from evfault.cli.serve_cmd import configure_logging, echo, run, start_or_explain, stop_on_signals
 from evfault.cli.settings_options import with_settings
 from evfault.settings import Settings
+
+DEMO_USER = "demo"
 
 
 async def run_demo(settings: Settings, scenario_name: str, chargers: int | None, seed: int,
@@ -30,8 +32,9 @@ async def run_demo(settings: Settings, scenario_name: str, chargers: int | None,
     address = await start_or_explain(server, settings)
     stop = stop_on_signals()
     fleet = asyncio.create_task(run_fleet(address.ocpp, scenario, seed, stop))
+    link = await demo_login_link(server)
     announce(f"evfault demo: {scenario.chargers} simulated chargers are connecting.\n"
-             f"  Dashboard   {address.http}/\n"
+             f"  Dashboard   {address.http}{link}  (logs you in once, as {DEMO_USER})\n"
              f"  Driver help {address.http}/help\n"
              f"  API         {address.http}/api/v1  (interactive docs: {address.http}/docs)\n"
              "Errors appear and clear on the dashboard within a minute. Ctrl-C stops both.")
@@ -43,6 +46,19 @@ async def run_demo(settings: Settings, scenario_name: str, chargers: int | None,
             await fleet
         await server.stop()
         announce("evfault demo stopped.")
+
+
+async def demo_login_link(server: Any) -> str:
+    """A one-time link that logs in as the demo's admin (made on first use of the database)."""
+    from evfault.auth.model import Role
+
+    trust = server.trust
+    known = {u.name: u for u in await trust.admin.users()}
+    user = known.get(DEMO_USER)
+    if user is None:
+        created = await trust.admin.add_user("demo", DEMO_USER, Role.ADMIN)
+        user = created.user
+    return f"/login/link?token={trust.accounts.issue_link(user.id)}"
 
 
 @with_settings
@@ -59,6 +75,8 @@ def demo(
     if settings.db == Settings().db:  # not chosen: a fresh database of the demo's own
         folder = Path(tempfile.mkdtemp(prefix="evfault-demo-"))
         settings = settings.with_overrides(db=f"sqlite:///{folder / 'demo.db'}")
+    if settings.unknown_chargers == Settings().unknown_chargers:
+        settings = settings.with_overrides(unknown_chargers="accept")  # simulated fleet: all in
     if settings.log_level == Settings().log_level:
         settings = settings.with_overrides(log_level="warning")  # the demo's lines only
     configure_logging(settings.log_level)

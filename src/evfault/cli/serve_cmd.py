@@ -52,12 +52,22 @@ async def run_server(settings: Settings, announce: Callable[[str], None]) -> Non
     address = await start_or_explain(server, settings)
     announce(f"evfault is running: dashboard {address.http}/  API {address.http}/api/v1  "
              f"OCPP {address.ocpp}/{{chargePointId}}")
+    await announce_first_run(server, address, announce)
     stop = stop_on_signals()
     serving = asyncio.ensure_future(server.serve_forever())
     waiter = asyncio.ensure_future(stop.wait())
     await asyncio.wait({waiter, serving}, return_when=asyncio.FIRST_COMPLETED)
     waiter.cancel()
     await server.stop()
+
+
+async def announce_first_run(server: Any, address: Any, announce: Callable[[str], None]) -> None:
+    """With no user yet, a one-time link that makes the first admin (as Jupyter prints its)."""
+    accounts = server.trust.accounts
+    if not await accounts.has_users():
+        token = accounts.issue_link(None)
+        announce(f"No user yet. Open {address.http}/login/first?token={token} to create the "
+                 "first admin (the link works once, for an hour).")
 
 
 def echo(text: str) -> None:

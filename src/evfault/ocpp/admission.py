@@ -37,6 +37,7 @@ class RefusalReason(StrEnum):
     BAD_ORIGIN = "bad-origin"
     INSECURE = "insecure"  # a profile 2/3 charger knocking without TLS
     LIMIT = "limit"  # a connection limit was reached
+    IN_USE = "in-use"  # the id is connected from elsewhere and the newcomer proved nothing
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import socket
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -61,6 +62,8 @@ class CentralSystem:
         self.path = MessagePath(self.tracker, path_config(services))
         self._known: set[str] = set()
         self._ticker: asyncio.Task[None] | None = None
+        # Told of every live connection a newer one replaced (the trust layer's flap detector).
+        self.on_replace: Callable[[str], None] | None = None
 
     # ---- lifecycle ------------------------------------------------------------------
 
@@ -92,6 +95,8 @@ class CentralSystem:
         """Register a new connection; return the one it replaces (same charger id), if any."""
         previous = self.sessions.get(session.charger_id)
         self.sessions[session.charger_id] = session
+        if previous is not None and self.on_replace is not None:
+            self.on_replace(session.charger_id)
         return previous
 
     def owns(self, session: Session) -> bool:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from evfault.decode.model import DecodeWarning
+from evfault.ocpp.admission import Registration
 from evfault.store.model import ChargerUpdate, StatusEventRow
 from evfault.tracking.model import Booted, Event
 
@@ -24,6 +25,12 @@ class HandlerContext:
     received_at: datetime
     heartbeat_interval: int
     next_transaction_id: Callable[[], int]
+    registration: Registration = Registration.ACCEPTED  # the charger's standing in the registry
+
+
+# How soon a Pending charger is asked to boot again: an operator's approval should not wait
+# for a whole heartbeat interval to reach it.
+PENDING_BOOT_INTERVAL = 60
 
 
 @dataclass(slots=True)
@@ -40,12 +47,16 @@ Handler = Callable[[HandlerContext, dict[str, Any]], Outcome]
 
 def boot_outcome(ctx: HandlerContext, version: str, vendor: str | None, model: str | None,
                  serial: str | None, firmware: str | None) -> Outcome:
-    """Accept every boot (a monitoring backend hears everyone) and record who booted."""
+    """Accept the boot of a charger in good standing, Pending one that waits for approval, and
+    record who booted either way (the operator sees what is asking to be approved)."""
     charger = ChargerUpdate(ctx.charger_id, last_seen=ctx.received_at, vendor=vendor,
                             model=model, serial=serial, firmware=firmware, protocol=version,
                             booted_at=ctx.received_at)
-    response = {"status": "Accepted", "currentTime": iso(ctx.received_at),
-                "interval": ctx.heartbeat_interval}
+    pending = ctx.registration is Registration.PENDING
+    response = {"status": "Pending" if pending else "Accepted",
+                "currentTime": iso(ctx.received_at),
+                "interval": min(ctx.heartbeat_interval, PENDING_BOOT_INTERVAL) if pending
+                else ctx.heartbeat_interval}
     return Outcome(response, [Booted(ctx.charger_id, ctx.received_at)], charger)
 
 

@@ -25,6 +25,9 @@ log = logging.getLogger("evfault.ocpp")
 Send = Callable[[str], Awaitable[None]]
 Close = Callable[[int, str], Awaitable[None]]
 
+# How long closing waits for the message being handled to be answered.
+CLOSE_WAIT_S = 10.0
+
 
 class Session:
     # Set by the transport from the gate's answer (the charger's standing in the registry).
@@ -39,12 +42,25 @@ class Session:
         self._close = close
         self._warned: set[str] = set()
         self.pending: dict[str, asyncio.Future[Any]] = {}
+        self.registration = Registration.ACCEPTED  # set by the transport, kept by the registry
+        self.closing = False
+        self._busy = asyncio.Lock()  # held while a frame is handled
 
     @property
     def clock(self) -> Callable[[], datetime]:
         return self.central.services.clock
 
     async def close(self, code: int, reason: str) -> None:
+        """Close once the frame being handled is answered (e.g. replaced by a new connection):
+        a message in flight is answered, or it is neither stored nor answered."""
+        self.closing = True
+        try:
+            await asyncio.wait_for(self._busy.acquire(), CLOSE_WAIT_S)
+        except TimeoutError:
+            log.warning("%s: closing without waiting for the message being handled",
+                        self.charger_id)
+        else:
+            self._busy.release()
         try:
             await self._close(code, reason)
         except Exception:  # the transport may already be gone; closing is best effort
@@ -54,9 +70,16 @@ class Session:
 
     async def receive(self, text: str) -> None:
         """Handle one incoming frame completely (stored, tracked, answered)."""
+        if self.closing:
+            return  # not stored, not answered: the charger sends it again when it reconnects
+        async with self._busy:
+            await self._handle(text)
+
+    async def _handle(self, text: str) -> None:
         received_at = self.clock()
         central = self.central
-        done = central.path.incoming(self.charger_id, self.version, text, received_at)
+        done = central.path.incoming(self.charger_id, self.version, text, received_at,
+                                     self.registration)
         if done.reply is not None:
             future = self.pending.pop(done.reply.message_id, None)
             if future is not None and not future.done():

@@ -69,6 +69,7 @@ metadata = MetaData(
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
         "pk": "pk_%(table_name)s",
         "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
     }
 )
 
@@ -196,4 +197,83 @@ Index(
     incidents.c.charger_id,
     sqlite_where=incidents.c.cleared_at.is_(None),
     postgresql_where=incidents.c.cleared_at.is_(None),
+)
+
+
+# ---- trust: who may connect, who may log in, and what they did (migration 0002_trust) --------
+
+# The charger registry is its own table, not columns of `chargers`: the group writer upserts
+# every column of `chargers` on the hot path, and a registry entry can exist (added by an
+# operator) before its charger ever connected.
+charger_registry = Table(
+    "charger_registry",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("state", String, nullable=False),  # accepted | pending | rejected
+    Column("profile", Integer, nullable=False),  # OCPP security profile 0-3
+    Column("password_hash", String),  # argon2; never the password
+    Column("certificate_identity", String),  # profile 3: the client certificate's identity
+    Column("first_seen", UtcDateTime),  # first knock on the door, admitted or not
+    Column("last_seen", UtcDateTime),
+    Column("last_address", String),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),  # other nodes reload what changed
+    Index(None, "updated_at"),
+)
+
+refused_connections = Table(
+    "refused_connections",
+    metadata,
+    Column("charger_id", String, primary_key=True),
+    Column("address", String, primary_key=True),
+    Column("reason", String, primary_key=True),
+    Column("first_at", UtcDateTime, nullable=False),
+    Column("last_at", UtcDateTime, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Index(None, "last_at"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    _id_column(),
+    Column("name", String, nullable=False, unique=True),
+    Column("role", String, nullable=False),  # viewer | operator | admin
+    Column("password_hash", String, nullable=False),
+    # Bumped when the password changes: every session signed for an older value ends.
+    Column("session_epoch", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    _id_column(),
+    Column("user_id", BigInteger().with_variant(Integer(), "sqlite"),
+           ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("label", String, nullable=False),
+    Column("token_hash", String, nullable=False, unique=True),  # SHA-256 of a random token
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    _id_column(),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String, nullable=False),  # a user name, or "cli:<os user>"
+    Column("action", String, nullable=False),  # e.g. charger.approve, user.add
+    Column("target", String, nullable=False),
+    Column("detail", Text),
+    Index(None, "at"),
+)
+
+# Values the server makes once and keeps (the session signing key when none is configured).
+server_secrets = Table(
+    "server_secrets",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("value", Text, nullable=False),
 )

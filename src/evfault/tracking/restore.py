@@ -12,6 +12,10 @@ from typing import Protocol
 
 from evfault.tracking.model import Incident
 
+# Conditions the platform opens and clears itself (a charger id two devices fight over, …):
+# no report, NoError or reboot of the charger's may end them, so the tracker never holds them.
+PLATFORM_SCHEME = "platform"
+
 
 class ConnectorSnapshot(Protocol):
     """A connector's latest reported status."""
@@ -50,7 +54,8 @@ def first_of_each(incidents: Iterable[Incident]) -> list[Incident]:
     """
     seen: set[tuple[str, int, str, str]] = set()
     kept = []
-    for incident in sorted((i for i in incidents if i.active), key=lambda i: i.opened_at):
+    charger_owned = (i for i in incidents if i.active and i.scheme != PLATFORM_SCHEME)
+    for incident in sorted(charger_owned, key=lambda i: i.opened_at):
         ident = (incident.charger_id, incident.connector_id, *incident.key)
         if ident not in seen:
             seen.add(ident)

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 from evfault.context import Services
 from evfault.store.model import IncidentQuery
 from evfault.web import codes, events, i18n, params, shapes, views
+from evfault.web.auth import redact
 from evfault.web.decoding import decode_body
 from evfault.web.http import API_PREFIX, ApiError, OrjsonResponse
 from evfault.web.shapes import Json
@@ -92,7 +93,8 @@ async def list_chargers(request: Request) -> Response:
 
 async def get_charger(request: Request) -> Response:
     charger_id = request.path_params["charger_id"]
-    return OrjsonResponse(await views.charger_detail(services_of(request), charger_id))
+    view = await views.charger_detail(services_of(request), charger_id)
+    return OrjsonResponse(redact(request, view))
 
 
 async def active_errors(request: Request) -> Response:

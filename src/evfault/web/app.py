@@ -12,8 +12,10 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Lifespan
 
+from evfault.auth.service import Trust
 from evfault.context import Services
-from evfault.web import api, docs, events, pages
+from evfault.web import api, docs, events, login, pages, trust_api, trust_pages
+from evfault.web.auth import AuthMiddleware
 from evfault.web.http import (
     ApiError,
     SecurityHeadersMiddleware,
@@ -28,6 +30,9 @@ def web_routes() -> list[BaseRoute]:
     """Every route of the web layer; the OCPP endpoint comes in through `extra_routes`."""
     return [
         Route("/healthz", api.healthz, methods=["GET"]),
+        *login.routes(),
+        *trust_api.routes(),
+        *trust_pages.routes(),
         *api.routes(),
         *docs.routes(),
         *pages.routes(),
@@ -39,11 +44,15 @@ def create_app(
     services: Services,
     extra_routes: Sequence[BaseRoute] = (),
     lifespan: Lifespan[Any] | None = None,
+    trust: Trust | None = None,
 ) -> Starlette:
-    """Build the web app around the running services (reachable as `app.state.services`)."""
+    """Build the web app around the running services (reachable as `app.state.services`).
+
+    Without `trust` nobody can log in: only the public pages answer.
+    """
     app = Starlette(
         routes=[*extra_routes, *web_routes()],
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(AuthMiddleware)],
         exception_handlers={
             ApiError: handle_api_error,
             HTTPException: handle_http_exception,
@@ -52,6 +61,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.trust = trust
     app.state.event_streams = events.StreamRegistry()
     return app
 

@@ -9,6 +9,13 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from evfault.web.openapi_trust import (
+    LOGGED_IN,
+    SECURITY_SCHEMES,
+    public_marked,
+    trust_paths,
+    trust_schemas,
+)
 from evfault.web.params import SEVERITIES
 
 Schema = dict[str, Any]
@@ -153,7 +160,10 @@ def detail_schema() -> Schema:
         "connectivity": array(ref("ConnectivityChange")),
         "timeline": array(ref("TimelineEntry")),
         "messages": array(ref("Message")),
-    })
+    }, required=("generated_at", "active_errors", "recent_incidents", "status_changes",
+                 "connectivity", "timeline"))
+    extra["properties"]["messages"]["description"] = (
+        "Raw frames (they may hold RFID idTags): for operators and admins only.")
     return {"allOf": [ref("Charger"), extra]}
 
 
@@ -255,6 +265,7 @@ def schemas() -> dict[str, Schema]:
         "ErrorList": listing("errors", ref("Incident")),
         "CodeList": listing("codes", ref("CodeEntry")),
         "Dashboard": dashboard_schema(),
+        **trust_schemas(),
     }
 
 
@@ -398,7 +409,10 @@ def document() -> dict[str, Any]:
             {"name": "operator", "description": "Chargers, incidents and the live stream."},
             {"name": "codes", "description": "The code catalog and the decoder."},
             {"name": "service", "description": "Health of the server."},
+            {"name": "access", "description": "The charger registry, refused connections and "
+                                              "the audit log."},
         ],
-        "paths": {**code_paths(), **operator_paths()},
-        "components": {"schemas": schemas()},
+        "paths": public_marked({**code_paths(), **operator_paths(), **trust_paths()}),
+        "components": {"schemas": schemas(), "securitySchemes": SECURITY_SCHEMES},
+        "security": LOGGED_IN,
     }

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from evfault.catalog.model import DEFAULT_LANG
 from evfault.context import Services
 from evfault.web import codes, i18n, params, views
+from evfault.web.auth import redact
 from evfault.web.http import ApiError
 from evfault.web.templates import templates
 
@@ -66,7 +67,10 @@ async def dashboard(request: Request) -> Response:
     except ApiError as exc:
         return error_page(request, exc.status_code, exc.message)
     view = await views.dashboard(services_of(request), flt, params.lang(q))
-    return render(request, "dashboard.html", view=view, nav="dashboard")
+    from evfault.web.trust_pages import dashboard_panel  # it renders through this module
+
+    return render(request, "dashboard.html", view=view, nav="dashboard",
+                  panel=await dashboard_panel(request))
 
 
 async def charger(request: Request) -> Response:
@@ -75,7 +79,7 @@ async def charger(request: Request) -> Response:
         view = await views.charger_detail(services_of(request), charger_id)
     except ApiError as exc:
         return error_page(request, exc.status_code, exc.message)
-    return render(request, "charger.html", view=view, nav="dashboard")
+    return render(request, "charger.html", view=redact(request, view), nav="dashboard")
 
 
 async def help_index(request: Request) -> Response:

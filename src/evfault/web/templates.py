@@ -121,7 +121,9 @@ def build() -> Jinja2Templates:
     env.globals["asset"] = asset
     # Pages that do not choose a language (the dashboard, the API docs) speak English.
     env.globals["t"] = default_strings()[DEFAULT_LANG]
-    return Jinja2Templates(env=env)
+    from evfault.web.auth import template_context  # auth imports pages, which import this
+
+    return Jinja2Templates(env=env, context_processors=[template_context])
 
 
 templates = build()

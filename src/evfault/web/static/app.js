@@ -533,7 +533,9 @@
       document.querySelector("#errors-table tbody").replaceChildren(...view.active_errors.map((e) => errorRow(e, false)));
       document.getElementById("timeline").replaceChildren(...timelineItems(view.timeline));
       document.querySelector("#incidents-table tbody").replaceChildren(...incidentRows(view.recent_incidents));
-      document.getElementById("messages").replaceChildren(...messageItems(view.messages));
+      // Raw frames are for operators: a viewer's page and view have none.
+      const frames = document.getElementById("messages");
+      if (frames && view.messages) frames.replaceChildren(...messageItems(view.messages));
     }
 
     function timelineItems(entries) {
