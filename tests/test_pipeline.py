@@ -154,7 +154,7 @@ async def drive_fleet(server: Any) -> None:
                           "connectorId": 1, "errorCode": "HighTemperature",
                           "status": "Faulted"}])):
             await ws.send(frame)
-            await asyncio.wait_for(ws.recv(), 10)
+            await asyncio.wait_for(ws.recv(), 30)
 
 
 @pytest.mark.slow

@@ -40,7 +40,7 @@ def fault(codes: list[str], duration: float = 0.2, per_hour: float = 36_000, **m
 
 async def run_until(
     cs: CentralSystem, plan: Scenario, done: Callable[[], bool], seed: int = 1,
-    within: float = 5.0,
+    within: float = 90.0,
 ) -> FleetStats:
     """Run the fleet until `done()` holds, then stop it; fail if that takes over `within` s."""
     stats = FleetStats()
@@ -182,7 +182,7 @@ async def test_emergency_stop_is_reported_on_connector_zero() -> None:
         # latest status is NoError" holds for a while rather than for an instant between polls.
         plan = scenario(connectors=2, faults=[fault(["A004"], per_hour=3_600)])
         await run_until(cs, plan, lambda: bool(with_code(cs, "A004")) and
-                        statuses(cs)[-1]["errorCode"] == "NoError", within=15)
+                        statuses(cs)[-1]["errorCode"] == "NoError", within=120)
         report = with_code(cs, "A004")[0]
         assert (report["connectorId"], report["status"]) == (0, "Faulted")
         assert statuses(cs)[-1]["connectorId"] == 0
@@ -268,7 +268,7 @@ async def _record(seed: int) -> dict[str, list[str]]:
                             fault(["F009"], per_hour=3600), fault(["CX002"], per_hour=3600)])
     async with central_system() as cs:
         await run_until(cs, plan, lambda: all(len(cs.frames[f"SIM-00{n}"]) >= 30
-                                              for n in (1, 2, 3)), seed=seed, within=10)
+                                              for n in (1, 2, 3)), seed=seed, within=120)
         return {cid: _normalised(frames) for cid, frames in cs.frames.items()}
 
 
@@ -399,7 +399,7 @@ async def test_the_load_scenario_sends_status_notifications_only() -> None:
             return sum(1 for c in list(cs.frames) for p in statuses(cs, c)
                        if p["errorCode"] != "NoError")
 
-        await run_until(cs, plan, lambda: faults_seen() >= 5, within=10)
+        await run_until(cs, plan, lambda: faults_seen() >= 5, within=120)
         actions = {a for charger in cs.frames for a in cs.actions(charger)}
         assert actions == {"BootNotification", "StatusNotification"}
 
@@ -408,7 +408,7 @@ async def test_many_chargers_connect_along_the_ramp() -> None:
     async with central_system() as cs:
         plan = scenario(chargers=200, ramp=400)
         await run_until(cs, plan, lambda: len(cs.frames) == 200 and all(
-            len(f) >= 2 for f in cs.frames.values()), within=15)
+            len(f) >= 2 for f in cs.frames.values()), within=120)
         boots = [cs.arrival(c, "BootNotification") for c in cs.frames]
         assert max(boots) - min(boots) >= 0.3  # 200 chargers at 400/s: spread over ~0.5 s
 
@@ -423,7 +423,7 @@ async def test_everything_the_simulator_sends_passes_the_checker() -> None:
                                 (["F001", "F003"], ["F006"], ["F008"], ["F009"], ["A004"],
                                  ["A000"], ["CX006"], ["CX019"], ["GroundFailure"])])
         await run_until(cs, plan, lambda: sum(len(v) for v in cs.frames.values()) >= 300,
-                        within=15)
+                        within=120)
         report = check_lines(enumerate(cs.all_lines(), start=1))
     assert report.messages >= 300
     assert report.problems == ()

@@ -55,7 +55,7 @@ async def refused_status(server: Any, charger_id: str, headers: dict[str, str] |
 
 async def exchange(ws: Any, frame: str) -> list[Any]:
     await ws.send(frame)
-    return json.loads(await asyncio.wait_for(ws.recv(), 10))  # type: ignore[no-any-return]
+    return json.loads(await asyncio.wait_for(ws.recv(), 30))  # type: ignore[no-any-return]
 
 
 # ---- profile 1: the password ------------------------------------------------------------------
@@ -139,7 +139,7 @@ async def test_a_rejected_charger_is_cut_off_and_stays_out(start_server: Any) ->
                                   subprotocols=["ocpp1.6"]) as ws:
         assert (await exchange(ws, HEARTBEAT))[0] == 3
         await api(server, "POST", "/api/v1/registry/chargers/CP-BAD/reject")
-        await asyncio.wait_for(ws.wait_closed(), 10)
+        await asyncio.wait_for(ws.wait_closed(), 30)
         assert ws.close_code == 1008
     assert await refused_status(server, "CP-BAD") == 403
     assert await refusals(server, "CP-BAD") == {"rejected": 1}
@@ -179,7 +179,7 @@ async def test_devices_fighting_over_one_id_raise_a_notification(start_server: A
         assert (await exchange(ws, HEARTBEAT))[0] == 3
         sockets.append(ws)
     for replaced in sockets[:-1]:
-        await asyncio.wait_for(replaced.wait_closed(), 10)
+        await asyncio.wait_for(replaced.wait_closed(), 30)
     assert server.trust.conflicts is not None
     await server.trust.conflicts.drain()
     board = await api(server, "GET", "/api/v1/dashboard", "viewer")
@@ -207,7 +207,7 @@ async def test_a_message_in_flight_at_a_takeover_is_answered_or_not_stored(
             answers = []
             with pytest.raises(websockets.ConnectionClosed):
                 while True:
-                    answers.append(json.loads(await asyncio.wait_for(old.recv(), 10)))
+                    answers.append(json.loads(await asyncio.wait_for(old.recv(), 30)))
             assert (await exchange(new, HEARTBEAT))[0] == 3
     answered = [a for a in answers if a[1] == "in-flight"]
     stored = [m for m in await server.services.store.messages("CP-SWAP", limit=100)

@@ -247,7 +247,7 @@ class StreamReader:
     async def __aexit__(self, *exc: object) -> None:
         self._disconnect.set()
         assert self.task is not None
-        await asyncio.wait_for(self.task, 5)
+        await asyncio.wait_for(self.task, 30)
 
     async def _receive(self) -> Message:
         await self._disconnect.wait()
