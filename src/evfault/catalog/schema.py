@@ -16,7 +16,7 @@ from evfault.catalog.model import DEFAULT_LANG, LIST_FIELDS, TEXT_FIELDS, Catalo
 # language may ship before it is complete; it joins REQUIRED_LANGUAGES, and from then on the
 # completeness test holds it to every field of every entry, once all its texts are in.
 ALL_LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "it", "nl", "pt", "pl")
-REQUIRED_LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "it", "nl", "pt")
+REQUIRED_LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "it", "nl", "pt", "pl")
 
 DISPLAY_TEXT_MAX = 200  # characters: what a charger's own small screen can show at once
 
