@@ -18,6 +18,7 @@ from evfault.catalog.catalog import Catalog, default_catalog
 from evfault.catalog.export import candidate_to_dict, display_to_dict, entry_to_dict
 from evfault.catalog.langs import match_language
 from evfault.catalog.model import DEFAULT_LANG, CatalogEntry, Measurement, Severity
+from evfault.catalog.screen import read_screen
 from evfault.errors import UserError
 from evfault.web.i18n import Words, default_strings
 
@@ -33,7 +34,8 @@ _COMPARISON_WORDS = {"<": "below", "<=": "at or below", ">": "above", ">=": "at 
 CodeArg = Annotated[
     str,
     typer.Argument(
-        help="A code (F001, CX011, GroundFailure) or scheme:code (evgo-mrec:F001).",
+        help="A code (F001, CX011, GroundFailure), scheme:code (evgo-mrec:F001), or what the "
+        "screen shows ('Error CX011', 'Erdschluss').",
         show_default=False,
     ),
 ]
@@ -128,6 +130,9 @@ def find_entries(cat: Catalog, code: str, vendor: str | None = None) -> list[Cat
     scheme = _scheme_of(cat, ref, vendor)
     bare = ref.partition(":")[2] if _has_scheme_prefix(ref) else ref
     found = cat.resolve(bare, scheme)
+    if not found and not _has_scheme_prefix(ref):
+        # Text copied from a screen: "Error CX011", "cx-011", "Erdschluss".
+        found = [e for e in read_screen(cat, ref).entries if scheme in (None, e.scheme)]
     if not found:
         raise UserError(_not_found(cat, bare, scheme), exit_code=NOT_FOUND)
     return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 from evfault.catalog.catalog import Catalog
 from evfault.catalog.export import candidate_to_dict, entry_to_dict, scheme_to_dict
 from evfault.catalog.model import CatalogEntry, Kind
+from evfault.catalog.screen import read_screen
 from evfault.web import shapes
 from evfault.web.http import ApiError
 from evfault.web.i18n import Words, safety_line
@@ -31,14 +32,24 @@ def _check_scheme(catalog: Catalog, scheme: str | None) -> str | None:
 
 
 def find(catalog: Catalog, q: str | None, scheme: str | None, lang: str) -> list[CatalogEntry]:
-    """Exact code matches first, then entries whose words match, best first."""
+    """Exact code matches, then the codes the text names as a screen would show them
+    ("Error CX011", "Erdschluss"), then entries whose words match, best first."""
     if not q:
         found = list(catalog.entries)
     else:
-        exact = catalog.resolve(q)
-        seen = {e.ref for e in exact}
-        found = exact + [e for e in catalog.search(q, lang) if e.ref not in seen]
+        reading = read_screen(catalog, q)
+        found = _unique([*catalog.resolve(q), *reading.entries])
+        if not reading.found_codes:  # next to a code, the other words are the screen's noise
+            found = _unique([*found, *catalog.search(q, lang)])
     return [e for e in found if scheme is None or e.scheme == scheme]
+
+
+def _unique(entries: list[CatalogEntry]) -> list[CatalogEntry]:
+    """Each entry once, where it first appears."""
+    firsts: dict[str, CatalogEntry] = {}
+    for entry in entries:
+        firsts.setdefault(entry.ref, entry)
+    return list(firsts.values())
 
 
 def with_links(entry: CatalogEntry, lang: str) -> Json:
@@ -66,8 +77,8 @@ def search(
 
 
 def single_match(catalog: Catalog, q: str) -> str | None:
-    """The help page of the one code `q` names exactly (F001, evgo-mrec:F001), if just one."""
-    hits = catalog.resolve(q)
+    """The page of the one code `q` names (F001, evgo-mrec:F001, "Error CX011"), if just one."""
+    hits = catalog.resolve(q) or read_screen(catalog, q).entries
     return shapes.help_url(hits[0].scheme, hits[0].code) if len(hits) == 1 else None
 
 
