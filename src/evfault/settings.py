@@ -78,6 +78,14 @@ TABLE: tuple[Setting, ...] = (
             "Largest HTTP request head, request line and headers (bytes); larger: 431."),
     Setting("max_message_size", 1024 * 1024, int,
             "Largest WebSocket message from a charger (bytes); larger: closed with 1009."),
+    Setting("scan_max_upload", 8_000_000, int, "Largest screen photo accepted, in bytes."),
+    Setting("scan_max_pixels", 50_000_000, int,
+            "Most pixels a screen photo may decode to (guards against decompression bombs)."),
+    Setting("scan_queue", 4, int,
+            "Screen photos read or waiting at once; more are asked to try again shortly."),
+    Setting("scan_store_dir", "", str,
+            "Folder for the screen photos drivers agree to share (metadata stripped); "
+            "empty: never keep one."),
 )
 
 
@@ -112,6 +120,10 @@ class Settings:
     max_request_line: int = 8192
     max_header_size: int = 16_384
     max_message_size: int = 1024 * 1024
+    scan_max_upload: int = 8_000_000
+    scan_max_pixels: int = 50_000_000
+    scan_queue: int = 4
+    scan_store_dir: str = ""
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with the given values; None means 'not given' and keeps the current one."""

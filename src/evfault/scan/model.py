@@ -18,6 +18,10 @@ TIPS: tuple[str, ...] = (
 )
 
 
+# A single code read less surely than this is offered for the driver to confirm, not opened.
+CONFIRM_BELOW = 0.6
+
+
 @dataclass(frozen=True, slots=True)
 class FoundCode:
     """One code the photo shows: how sure we are (0–1) and the text it was read from."""
@@ -39,10 +43,12 @@ class ScanResult:
 
     @property
     def status(self) -> str:
-        """'found' (one code), 'choose' (several: the driver picks) or 'unreadable'."""
+        """'found' (one sure code), 'choose' (several, or one unsure: the driver picks) or
+        'unreadable'."""
         if not self.codes:
             return "unreadable"
-        return "found" if len(self.codes) == 1 else "choose"
+        one = len(self.codes) == 1 and self.codes[0].confidence >= CONFIRM_BELOW
+        return "found" if one else "choose"
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape the CLI and the API both serve."""

@@ -349,6 +349,48 @@ def code_paths() -> dict[str, Schema]:
                 "413": error("The body is too large."),
             },
         }},
+        "/api/v1/scan": {"post": scan_operation()},
+    }
+
+
+def scan_operation() -> Schema:
+    """POST /api/v1/scan: a photo of a charger's screen in, the codes it shows out."""
+    found = {"allOf": [ref("CodeEntry"), {"type": "object", "properties": {
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+        "seen": string("The text on the screen the code was read from."),
+        "help_url": string("The code's help page."),
+    }}]}
+    answer = {"type": "object", "properties": {
+        "status": {"type": "string", "enum": ["found", "choose", "unreadable"],
+                   "description": "found: open the one code; choose: let the driver pick; "
+                                  "unreadable: show the tips."},
+        "codes": {"type": "array", "items": found, "description": "Most likely first."},
+        "lang": string("The language of the texts: the one asked for, else the screen's."),
+        "screen_lang": string("The language of the screen's words, where it could tell.", True),
+        "segment_display": {"type": "boolean"},
+        "text": {"type": "array", "items": {"type": "string"}, "description": "Text read."},
+        "tips": {"type": "array", "items": {"type": "string"},
+                 "description": "How to take a better photo, when no code was read."},
+        "stored": {"type": "boolean", "description": "Whether the photo was kept (shared)."},
+    }}
+    form = {"type": "object", "required": ["image"], "properties": {
+        "image": {"type": "string", "format": "binary", "description": "JPEG, PNG or WebP."},
+        "lang": string("Language of the answer (default: the screen's own)."),
+        "share": string("yes: the driver agrees to share the photo (kept without metadata)."),
+    }}
+    return {
+        "summary": "Read a photo of a charger's screen",
+        "tags": ["codes"],
+        "description": "Public. The photo is read offline and kept only when `share` is yes "
+                       "and the server has a folder for shared photos.",
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": form}}},
+        "responses": {
+            "200": json_body(answer, "The codes read, explained, or tips for a better photo."),
+            "400": error("The upload is not a photo that can be read."),
+            "413": error("The photo is too large."),
+            "415": error("The body is not multipart/form-data."),
+            "503": error("Too many photos are being read; try again shortly."),
+        },
     }
 
 
