@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo serve test lint typecheck unit browser bench bench-decode bench-server bench-dashboard bench-gate bench-transport bench-idle-memory clean
+.PHONY: demo serve test lint typecheck unit browser bench bench-decode bench-server bench-dashboard bench-gate bench-transport bench-idle-memory bench-scan clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ unit: $(STAMP)
 test: $(STAMP) browser lint typecheck
 	$(BIN)/pytest -q -ra
 
-bench: bench-decode bench-server bench-dashboard bench-gate bench-transport bench-idle-memory
+bench: bench-decode bench-server bench-dashboard bench-gate bench-transport bench-idle-memory bench-scan
 
 bench-decode: $(STAMP)
 	$(BIN)/python benchmarks/decode_throughput.py
@@ -56,6 +56,11 @@ bench-transport: $(STAMP)
 
 bench-idle-memory: $(STAMP)
 	$(BIN)/python benchmarks/idle_memory.py
+
+# With the network cut where the machine allows it: OCR must not download anything.
+OFFLINE := $(shell unshare -n true 2>/dev/null && echo unshare -n)
+bench-scan: $(STAMP)
+	$(OFFLINE) $(BIN)/python benchmarks/scan_accuracy.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -153,7 +153,8 @@ def test_every_keyword_names_a_catalog_code_in_all_eight_languages() -> None:
 
 def test_importing_the_matcher_stays_light() -> None:
     code = (
-        "import sys, evfault.catalog.screen, evfault.cli.catalog_cmds, evfault.web.codes;"
+        "import sys, evfault.catalog.screen, evfault.cli.catalog_cmds, evfault.web.codes,"
+        " evfault.cli.scan_cmd, evfault.web.scan;"
         "heavy = {'numpy', 'cv2', 'onnxruntime', 'rapidocr', 'PIL'} & set(sys.modules);"
         "print(sorted(heavy))"
     )

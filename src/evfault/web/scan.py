@@ -22,17 +22,13 @@ from starlette.routing import BaseRoute, Route
 
 from evfault.context import Services
 from evfault.web import params, shapes
+from evfault.web.api import services_of
 from evfault.web.http import API_PREFIX, ApiError, OrjsonResponse
 from evfault.web.shapes import Json
 
 log = logging.getLogger("evfault.web.scan")
 
 FORM_OVERHEAD = 64 * 1024  # the multipart envelope and the small fields around the photo
-
-
-def services_of(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 def _limiter(request: Request) -> anyio.CapacityLimiter:
