@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -166,6 +165,22 @@ async def test_help_pages_carry_the_scan_button(client_with: Client) -> None:
         assert 'capture="environment"' in html and 'accept="image/*"' in html
         assert 'action="/help/scan"' in html and "/static/scan.js" in html
         assert "<script>" not in html  # the policy forbids inline scripts
+        assert ">Scan the screen</label>" in html
+    german = (await client.get("/help", params={"lang": "de"})).text
+    assert ">Bildschirm scannen</label>" in german
+    assert 'name="lang" value="de"' in german.split('id="scan-form"')[1]
+
+
+async def test_the_answer_speaks_the_screens_language(client_with: Client) -> None:
+    client = await client_with()
+    blank = io.BytesIO()
+    Image.new("RGB", (400, 300), (200, 200, 200)).save(blank, format="PNG")
+    files = {"image": ("wall.png", blank.getvalue(), "image/png")}
+    answer = (await client.post("/api/v1/scan", files=files, data={"lang": "pl"})).json()
+    assert answer["lang"] == "pl" and "Trzymaj telefon" in answer["tips"][0]
+    page = await client.post("/help/scan", files=files, data={"lang": "fr"})
+    assert page.status_code == 200 and "Nous n'avons pas pu lire" in page.text.replace("&#39;", "'")
+    assert '<html lang="fr">' in page.text
 
 
 # ---- screen text in search and explain -----------------------------------------------------
@@ -199,15 +214,11 @@ async def test_several_codes_give_a_short_list(client_with: Client) -> None:
     assert [c["ref"] for c in api["codes"]] == ["evgo-mrec:A003", "evgo-mrec:A004"]
 
 
-async def test_an_unknown_code_page_speaks_to_the_driver(client_with: Client) -> None:
+async def test_a_screen_text_naming_no_code_is_searched_as_words(client_with: Client) -> None:
     client = await client_with()
-    page = await client.get("/help/evgo-mrec/Z999")
-    assert page.status_code == 404
-    assert "We do not know the code Z999 yet" in page.text
-    assert "another charger" in page.text and "printed on the charger" in page.text
-    assert "/api/" not in re.sub(r"<[^>]+>", " ", page.text)  # no API path in what it says
-    staffed = await client_with(help_contact="+49 30 1234 5678")
-    assert "+49 30 1234 5678" in (await staffed.get("/help/evgo-mrec/Z999")).text
+    page = await client.get("/help", params={"q": "Error Z999"})
+    assert page.status_code == 200  # no code named: the word search and its advice, no jump
+    assert "Z999" in page.text
 
 
 def test_explain_understands_screen_text() -> None:

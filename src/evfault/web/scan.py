@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from evfault.context import Services
-from evfault.web import params, shapes
+from evfault.web import i18n, params, shapes
 from evfault.web.api import services_of
 from evfault.web.http import API_PREFIX, ApiError, OrjsonResponse
 from evfault.web.shapes import Json
@@ -29,6 +29,7 @@ from evfault.web.shapes import Json
 log = logging.getLogger("evfault.web.scan")
 
 FORM_OVERHEAD = 64 * 1024  # the multipart envelope and the small fields around the photo
+TIPS = ("straight", "glare", "still", "type")  # scan.tip_* in the pages' strings
 
 
 def _limiter(request: Request) -> anyio.CapacityLimiter:
@@ -119,6 +120,9 @@ async def run_scan(request: Request, data: bytes, form: FormData) -> Json:
     view: Json = result.as_dict()
     for code in view["codes"]:
         code["help_url"] = shapes.help_url(code["scheme"], code["code"])
+    if view["tips"]:
+        words = i18n.strings_of(request)[view["lang"]]
+        view["tips"] = [words(f"scan.tip_{tip}") for tip in TIPS]
     view["stored"] = stored
     return view
 
@@ -130,17 +134,18 @@ async def scan_api(request: Request) -> Response:
 
 async def scan_page(request: Request) -> Response:
     """The form's answer without JavaScript: the code's page, or a page to pick or retry."""
-    from evfault.web.pages import error_page, render
+    from evfault.web.pages import error_page, render_driver
 
     try:
         data, form = await read_upload(request)
         view = await run_scan(request, data, form)
     except ApiError as exc:
         return error_page(request, exc.status_code, exc.message)
+    lang = i18n.strings_of(request)[view["lang"]].lang  # a language the pages speak
     if view["status"] == "found":
-        target = view["codes"][0]["help_url"] + f"?lang={view['lang']}"
+        target = view["codes"][0]["help_url"] + f"?lang={lang}"
         return RedirectResponse(target, status_code=303)
-    return render(request, "help_scan.html", view=view, nav="help", page_lang=view["lang"])
+    return render_driver(request, "help_scan.html", lang, view=view, nav="help")
 
 
 def routes() -> list[BaseRoute]:

@@ -8,6 +8,7 @@
   const input = form.querySelector("input[type=file]");
   const status = document.getElementById("scan-status");
   const choices = document.getElementById("scan-choices");
+  const tips = document.getElementById("scan-tips");
   const LONGEST_SIDE = 1600; // what the server reads anyway: less to send over a phone network
 
   form.classList.add("scan-ready");
@@ -51,7 +52,7 @@
       title.textContent = " " + code.title + " ";
       const sure = document.createElement("span");
       sure.className = "muted";
-      sure.textContent = Math.round(code.confidence * 100) + " % " + form.dataset.confidence;
+      sure.textContent = form.dataset.sure.replace("{percent}", Math.round(code.confidence * 100));
       link.append(chip, title, sure);
       item.append(link);
       choices.append(item);
@@ -59,20 +60,12 @@
     choices.hidden = false;
   }
 
-  function showTips(answer) {
-    choices.replaceChildren();
-    for (const tip of answer.tips) {
-      const item = document.createElement("li");
-      item.textContent = tip;
-      choices.append(item);
-    }
-    choices.hidden = false;
-  }
 
   async function send() {
     if (!input.files || !input.files.length) return;
     say(form.dataset.busy);
     choices.hidden = true;
+    tips.hidden = true;
     const body = new FormData(form);
     const photo = await shrink(input.files[0]);
     body.set("image", photo, "screen.jpg");
@@ -95,7 +88,7 @@
       showChoices(answer);
     } else {
       say(form.dataset.unreadable);
-      showTips(answer);
+      tips.hidden = false; // the page's own tips, in the page's language
     }
   }
 
