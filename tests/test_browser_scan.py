@@ -36,7 +36,8 @@ async def test_scan_button_lands_on_the_code_page(serve: Any, browser: Any,
     camera = page.locator("#scan-photo")
     assert await camera.get_attribute("capture") == "environment"
     await camera.set_input_files(str(IMAGES / "screen_001.jpg"))  # "Fehler CX006"
-    await page.wait_for_url("**/help/chargex-mrec/CX006?lang=de", timeout=LONG_WAIT_MS)
+    await page.wait_for_url("**/help/chargex-mrec/CX006?lang=de", timeout=LONG_WAIT_MS,
+                            wait_until="domcontentloaded")
     assert "CX006" in await page.locator(".code-chip").first.inner_text()
     overflow = await page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -55,5 +56,5 @@ async def test_several_codes_become_a_list_to_pick_from(serve: Any, browser: Any
     assert {h.split("?")[0] for h in hrefs if h} == {"/help/evgo-mrec/A005",
                                                      "/help/chargex-mrec/CX017"}
     await choices.filter(has_text="CX017").click()
-    await page.wait_for_url("**/help/chargex-mrec/CX017*")
+    await page.wait_for_url("**/help/chargex-mrec/CX017*", wait_until="domcontentloaded")
     assert watch.problems == []
