@@ -15,7 +15,6 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import evfault.cli
-from evfault.settings import Settings
 from evfault.web.app import create_app
 from test_web_support import client_for, services_for, start_store
 
@@ -34,7 +33,7 @@ async def client_with(sqlite_url: str) -> AsyncIterator[Client]:
 
     async def make(**changes: Any) -> httpx.AsyncClient:
         services = services_for(store)
-        services.settings = replace(Settings(db="sqlite://"), **changes)
+        services.settings = replace(services.settings, **changes)
         context = client_for(create_app(services))
         opened.append(context)
         client: httpx.AsyncClient = await context.__aenter__()
