@@ -28,6 +28,8 @@ from evfault.ocpp.admission import Gate, Registration
 from evfault.ocpp.central import CentralSystem
 from evfault.ocpp.endpoint import OcppHandler, open_session
 from evfault.settings import Settings
+from evfault.sites.config import load_sites
+from evfault.sites.manager import SiteManager
 from evfault.store.sql import open_store
 from evfault.web.app import close_event_streams, create_app
 
@@ -114,12 +116,14 @@ class Server:
         self.central: CentralSystem | None = None
         self.app: Starlette | None = None
         self.listener: Listener | None = None
+        self.sites: SiteManager | None = None
         self._stopped: asyncio.Event | None = None
         self.address = Address(settings.host, settings.port)
 
     async def start(self, reuse_port: bool = False) -> Address:
         context = server_context(self.settings)  # bad TLS files fail before anything opens
         trust = Trust(self.settings, self.clock)  # so does a setting the registry cannot use
+        sites = load_sites(self.settings.sites) if self.settings.sites else []  # and a site file
         raise_fd_limit()
         store = open_store(self.settings.db)
         await store.start()
@@ -131,6 +135,8 @@ class Server:
         await trust.start()
         await trust.attach(self.central)
         self.app = build_app(self.services, self.central, trust)
+        self.sites = SiteManager(self.services, sites)
+        self.app.state.sites = self.sites
         self.listener = Listener(self.app, self.settings, self.services.gate,
                                  session_opener(self.central), context)
         try:
@@ -140,6 +146,7 @@ class Server:
             await trust.stop()
             await store.close()
             raise
+        await self.sites.start()
         self._stopped = asyncio.Event()
         self.address = Address(self.settings.host, port, context is not None)
         tune_gc()
@@ -148,6 +155,8 @@ class Server:
     async def stop(self) -> None:
         if self.app is not None:
             close_event_streams(self.app)  # a browser's open stream must not hold the stop
+        if self.sites:
+            await self.sites.stop()
         if self.central:
             await self.central.stop()
         if self.listener:

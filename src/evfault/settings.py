@@ -86,6 +86,9 @@ TABLE: tuple[Setting, ...] = (
     Setting("scan_store_dir", "", str,
             "Folder for the screen photos drivers agree to share (metadata stripped); "
             "empty: never keep one."),
+    Setting("sites", "", str,
+            "Site file (YAML): fuse limits, chargers, meters and EMS to load-manage "
+            "(docs/sites.md); empty: sites only as managed through the API."),
 )
 
 
@@ -124,6 +127,7 @@ class Settings:
     scan_max_pixels: int = 50_000_000
     scan_queue: int = 4
     scan_store_dir: str = ""
+    sites: str = ""
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with the given values; None means 'not given' and keeps the current one."""

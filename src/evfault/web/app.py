@@ -14,7 +14,7 @@ from starlette.types import Lifespan
 
 from evfault.auth.service import Trust
 from evfault.context import Services
-from evfault.web import api, docs, events, login, pages, scan, trust_api, trust_pages
+from evfault.web import api, docs, events, login, pages, scan, sites, trust_api, trust_pages
 from evfault.web.auth import AuthMiddleware
 from evfault.web.http import (
     ApiError,
@@ -35,6 +35,7 @@ def web_routes() -> list[BaseRoute]:
         *trust_pages.routes(),
         *api.routes(),
         *scan.routes(),
+        *sites.routes(),
         *docs.routes(),
         *pages.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),

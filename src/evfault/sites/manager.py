@@ -1,0 +1,125 @@
+"""The running sites: read chargers' states and the sources, allocate, and keep the result.
+
+One `SiteManager` per server. It recomputes a site whenever a charger of the site changes
+status or connectivity (the bus tells it) and at least every `RECOMPUTE_S`, so a source that
+went quiet shows in the allocation within a tick of its grace running out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from datetime import datetime
+
+from evfault.bus import Resync
+from evfault.context import Services
+from evfault.sites.allocate import allocate
+from evfault.sites.model import Allocation, ChargerState, Reading, Site, SourceState
+from evfault.sites.states import charger_state
+from evfault.tracking.model import ConnectivityChange, StatusChange
+
+log = logging.getLogger("evfault.sites")
+
+RECOMPUTE_S = 1.0
+
+UNKNOWN = Reading(SourceState.UNKNOWN)
+
+
+class SiteRuntime:
+    """One site's latest picture: chargers' states, the sources' readings, the allocation."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.states: dict[str, ChargerState] = {}
+        self.meter: Reading | None = UNKNOWN if site.meter else None
+        self.ems: Reading | None = UNKNOWN if site.ems else None
+        self.allocation: Allocation = allocate(site, {}, self.meter, self.ems)
+        self.computed_at: datetime | None = None
+
+
+class SiteManager:
+    def __init__(self, services: Services, sites: Iterable[Site],
+                 recompute_s: float = RECOMPUTE_S) -> None:
+        self.services = services
+        self.runtimes: dict[str, SiteRuntime] = {s.id: SiteRuntime(s) for s in sites}
+        self.recompute_s = recompute_s
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._watch: asyncio.Task[None] | None = None
+        # Told of each new allocation (enforcement, notifications, history hook in here).
+        self.listeners: list[Callable[[SiteRuntime], object]] = []
+
+    @property
+    def sites(self) -> list[Site]:
+        return [r.site for r in self.runtimes.values()]
+
+    def site_of(self, charger_id: str) -> SiteRuntime | None:
+        return next((r for r in self.runtimes.values() if r.site.charger(charger_id)), None)
+
+    # ---- lifecycle ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.recompute_all()
+        self._task = asyncio.create_task(self._run(), name="evfault-sites")
+        self._watch = asyncio.create_task(self._watch_bus(), name="evfault-sites-bus")
+
+    async def stop(self) -> None:
+        for task in (self._task, self._watch):
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+
+    def wake(self) -> None:
+        """Recompute soon (a charger changed, a source answered or stopped answering)."""
+        self._wake.set()
+
+    # ---- computing ----------------------------------------------------------------------
+
+    async def recompute_all(self) -> None:
+        for runtime in list(self.runtimes.values()):
+            await self.recompute(runtime)
+
+    async def recompute(self, runtime: SiteRuntime) -> Allocation:
+        runtime.states = await self._states(runtime.site)
+        runtime.allocation = allocate(runtime.site, runtime.states, runtime.meter, runtime.ems)
+        runtime.computed_at = self.services.clock()
+        for listener in self.listeners:
+            outcome = listener(runtime)
+            if asyncio.iscoroutine(outcome):
+                await outcome
+        return runtime.allocation
+
+    async def _states(self, site: Site) -> dict[str, ChargerState]:
+        store = self.services.store
+        states: dict[str, ChargerState] = {}
+        for charger in site.chargers:
+            row = await store.charger(charger.id)
+            connectors = await store.connectors(charger.id) if row and row.online else []
+            states[charger.id] = charger_state(row.online if row else None,
+                                               ((c.connector_id, c.status) for c in connectors))
+        return states
+
+    async def _run(self) -> None:
+        while True:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.recompute_s)
+            self._wake.clear()
+            try:
+                await self.recompute_all()
+            except Exception:  # keep managing: one failed read must not stop load management
+                log.exception("recomputing the sites failed")
+
+    async def _watch_bus(self) -> None:
+        subscription = self.services.bus.subscribe()
+        try:
+            async for change in subscription:
+                if not isinstance(change, StatusChange | ConnectivityChange):
+                    if isinstance(change, Resync):
+                        self.wake()
+                elif self.site_of(change.charger_id) is not None:
+                    self.wake()
+        finally:
+            subscription.close()
