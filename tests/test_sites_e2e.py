@@ -62,6 +62,16 @@ async def test_the_api_shows_each_chargers_share_and_the_offline_reservation(
     assert view["headroom_a"] == 0
     listing = await get(server, "/api/v1/sites")
     assert [s["id"] for s in listing["sites"]] == ["depot"]
+    matches_schema(view, "Site")
+    matches_schema(listing, "SiteList")
+
+
+def matches_schema(body: Any, schema: str) -> None:
+    from openapi_schema_validator import OAS30Validator
+
+    from evfault.web.openapi import document
+
+    OAS30Validator({"$ref": f"#/components/schemas/{schema}", **document()}).validate(body)
 
 
 async def test_an_unknown_site_is_one_sentence(start_server: Any, tmp_path: Path) -> None:

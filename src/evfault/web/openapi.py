@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from evfault.web.openapi_sites import site_paths, site_schemas
 from evfault.web.openapi_trust import (
     LOGGED_IN,
     SECURITY_SCHEMES,
@@ -266,6 +267,7 @@ def schemas() -> dict[str, Schema]:
         "CodeList": listing("codes", ref("CodeEntry")),
         "Dashboard": dashboard_schema(),
         **trust_schemas(),
+        **site_schemas(),
     }
 
 
@@ -451,10 +453,12 @@ def document() -> dict[str, Any]:
             {"name": "operator", "description": "Chargers, incidents and the live stream."},
             {"name": "codes", "description": "The code catalog and the decoder."},
             {"name": "service", "description": "Health of the server."},
+            {"name": "sites", "description": "Fuse limits shared by chargers, meters and EMS."},
             {"name": "access", "description": "The charger registry, refused connections and "
                                               "the audit log."},
         ],
-        "paths": public_marked({**code_paths(), **operator_paths(), **trust_paths()}),
+        "paths": public_marked({**code_paths(), **operator_paths(), **trust_paths(),
+                               **site_paths()}),
         "components": {"schemas": schemas(), "securitySchemes": SECURITY_SCHEMES},
         "security": LOGGED_IN,
     }

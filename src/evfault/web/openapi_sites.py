@@ -1,0 +1,94 @@
+"""The OpenAPI parts of sites: the site picture (limits, shares, sources) and its endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: Schema, description: str) -> Schema:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _obj(properties: dict[str, Schema], nullable: bool = False) -> Schema:
+    schema: Schema = {"type": "object", "properties": properties, "required": list(properties)}
+    if nullable:
+        schema["nullable"] = True
+    return schema
+
+
+def _num(description: str = "", nullable: bool = False) -> Schema:
+    schema: Schema = {"type": "number", "description": description}
+    if nullable:
+        schema["nullable"] = True
+    return schema
+
+
+def _enum(*values: str) -> Schema:
+    return {"type": "string", "enum": list(values)}
+
+
+def _source() -> Schema:
+    return _obj({"url": {"type": "string"}, "state": _enum("online", "offline", "unknown"),
+                 "value_a": _num("The latest reading (A per phase) while online.", True),
+                 "fallback_a": _num("What applies while offline or unknown.")}, nullable=True)
+
+
+def _config() -> Schema:
+    """A site as the site file writes it (docs/sites.md)."""
+    charger = {"type": "object", "required": ["id", "max_current_a"], "properties": {
+        "id": {"type": "string"}, "max_current_a": _num(),
+        "fallback_current_a": _num("None: the charger has no fallback.", True),
+        "min_current_a": _num(), "dc": {"type": "boolean"}}}
+    source = {"type": "object", "nullable": True, "required": ["url", "fallback_a"],
+              "properties": {"url": {"type": "string"}, "unit": {"type": "integer"},
+                             "register": {"type": "integer"}, "scale": _num(),
+                             "fallback_a": _num(), "interval_s": _num(), "grace_s": _num(),
+                             "kind": _enum("holding", "input"), "signed": {"type": "boolean"},
+                             "words": {"type": "integer", "enum": [1, 2]}}}
+    return {"type": "object", "required": ["id", "fuse_limit_a"], "properties": {
+        "id": {"type": "string"}, "name": {"type": "string"}, "fuse_limit_a": _num(),
+        "phases": {"type": "integer", "enum": [1, 3]},
+        "chargers": {"type": "array", "items": charger}, "meter": source, "ems": source}}
+
+
+def site_schemas() -> dict[str, Schema]:
+    share = _obj({
+        "id": {"type": "string"}, "state": _enum("charging", "idle", "offline", "faulted"),
+        "allocated_a": _num("The limit it is sent (A per phase)."),
+        "reserved_a": _num("Kept aside while it is offline."),
+        "paused": {"type": "boolean", "description": "Wants current, its minimum does not fit."},
+        "max_current_a": _num(), "fallback_current_a": _num(nullable=True)})
+    site = _obj({
+        "id": {"type": "string"}, "name": {"type": "string"},
+        "phases": {"type": "integer"}, "fuse_limit_a": _num("Per phase."),
+        "limit_a": _num("The fuse, lowered by the EMS (or its fallback)."),
+        "limit_source": _enum("fuse", "ems", "ems-fallback"),
+        "metered_a": _num("The building's load, or the meter's fallback."),
+        "meter_source": _enum("meter", "meter-fallback", "none"),
+        "allocated_a": _num(), "reserved_a": _num(), "headroom_a": _num(),
+        "overloaded": {"type": "boolean"},
+        "computed_at": {"type": "string", "format": "date-time", "nullable": True},
+        "meter": _source(), "ems": _source(),
+        "chargers": {"type": "array", "items": share}, "config": _ref("SiteConfig")})
+    return {"Site": site, "SiteList": _obj({"sites": {"type": "array", "items": _ref("Site")}}),
+            "SiteConfig": _config()}
+
+
+def site_paths() -> dict[str, Schema]:
+    site_id = {"name": "site_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    missing = _json(_ref("Error"), "No such site.")
+    return {
+        "/api/v1/sites": {"get": {
+            "summary": "Sites: limits, allocations, reservations, meter and EMS states",
+            "tags": ["sites"], "parameters": [],
+            "responses": {"200": _json(_ref("SiteList"), "Every site this server manages.")}}},
+        "/api/v1/sites/{site_id}": {"get": {
+            "summary": "One site", "tags": ["sites"], "parameters": [site_id],
+            "responses": {"200": _json(_ref("Site"), "The site now."), "404": missing}}},
+    }
