@@ -93,7 +93,6 @@ FAST = {
     "offline_grace": 0.4,
     "reboot_window": 0.4,
     "heartbeat_interval": 60,
-    "commit_interval": 0.001,
     "log_level": "warning",
     # The demo's policy: tests of the charger side meet unregistered chargers; the trust
     # tests choose pending or reject themselves.

@@ -16,7 +16,7 @@ from evfault.server import Server
 from evfault.settings import Settings
 
 FAST = {"port": 0, "offline_grace": 5.0, "reboot_window": 0.4, "heartbeat_interval": 60,
-        "commit_interval": 0.001, "log_level": "warning", "unknown_chargers": "accept"}
+        "log_level": "warning", "unknown_chargers": "accept"}
 
 
 class RecordingGate(OpenGate):

@@ -1,22 +1,157 @@
 """Every setting, declared once: CLI options, environment variables, validation and docs.
 
-Nothing below the CLI and the app setup reads `os.environ`; they receive a `Settings`.
+Each field of `Settings` is a `setting(...)`: its default, its help, and the values it may take.
+From that one declaration come the `--option` of `evfault serve` and `evfault demo`, its
+`EVFAULT_*` environment twin, the check every value passes, and docs/settings.md
+(`python -m evfault.settings` writes it). Nothing below the CLI and the app setup reads
+`os.environ`; they receive a `Settings`.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, get_type_hints
+
+SECTION_NAMES = ("Server", "Chargers", "Operators", "Limits", "Scan", "Sites")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """What one setting says about itself, besides its name, type and default."""
+
+    help: str
+    section: str
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+def setting(default: Any, help: str, *, section: str = "Server",
+            choices: tuple[str, ...] = (), minimum: float | None = None,
+            maximum: float | None = None) -> Any:
+    """Declare one setting: a dataclass field whose metadata drives the CLI, env and docs."""
+    rule = Rule(help, section, choices, minimum, maximum)
+    return field(default=default, metadata={"setting": rule})
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    db: str = setting(
+        "sqlite:///evfault.db",
+        "Database URL: a SQLite file (default) or postgresql://user@host/dbname.")
+    host: str = setting("127.0.0.1", "Address to listen on.")
+    port: int = setting(8180, "Port for OCPP, dashboard and API (0 picks a free one).",
+                        minimum=0, maximum=65535)
+    log_level: str = setting("info", "How much the server logs.",
+                             choices=("debug", "info", "warning", "error"))
+    node: str = setting(
+        "", "Name of this node (default: the host name); nodes sharing a database must differ.")
+    heartbeat_interval: int = setting(
+        300, "Heartbeat interval (s) sent to chargers in BootNotification responses.",
+        section="Chargers", minimum=1)
+    offline_grace: float = setting(
+        120.0, "Seconds a charger's connection may be gone before it counts as offline.",
+        section="Chargers", minimum=0)
+    silence_heartbeats: float = setting(
+        3.0, "A connected charger silent for this many heartbeat intervals counts as offline.",
+        section="Chargers", minimum=0.1)
+    reboot_window: float = setting(
+        60.0, "Seconds after a BootNotification in which active errors must be re-reported.",
+        section="Chargers", minimum=0)
+    clock_skew: float = setting(
+        300.0, "Seconds a charger's timestamp may lie in the future before it is distrusted.",
+        section="Chargers", minimum=0)
+    require_subprotocol: bool = setting(
+        False, "Refuse chargers that offer no OCPP subprotocol instead of serving them as 1.6.",
+        section="Chargers")
+    max_charger_id: int = setting(48, "Longest charge point id accepted.",
+                                  section="Chargers", minimum=1, maximum=1000)
+    unknown_chargers: str = setting(
+        "pending", "A charger id the registry does not know: accept, pending (listed for "
+        "approval, its BootNotification answered Pending) or reject.",
+        section="Chargers", choices=("accept", "pending", "reject"))
+    secret_key: str = setting(
+        "", "Key that signs login sessions; empty: one is made once and kept in the database.",
+        section="Operators")
+    session_hours: float = setting(12.0, "Hours a login lasts before it must be renewed.",
+                                   section="Operators", minimum=0.01)
+    tls_cert: str = setting(
+        "", "TLS certificate chain (PEM file): serve wss:// and https:// on the same port.")
+    tls_key: str = setting("", "Private key (PEM file) of --tls-cert.")
+    tls_client_ca: str = setting(
+        "", "CA certificates (PEM file) that sign chargers' client certificates (profile 3).")
+    header_timeout: float = setting(
+        10.0, "Seconds a client has to send a whole request head (and to start the next one).",
+        section="Limits", minimum=0.01)
+    tls_handshake_timeout: float = setting(
+        10.0, "Seconds a client has to complete the TLS handshake.",
+        section="Limits", minimum=0.01)
+    idle_timeout: float = setting(
+        600.0, "Seconds without a frame before a charger is pinged; silent after that: closed.",
+        section="Limits", minimum=0.01)
+    max_connections: int = setting(20_000, "Most connections open at once (all clients).",
+                                   section="Limits", minimum=1)
+    max_connections_per_address: int = setting(
+        1_000, "Most connections open at once from one IP address (a site behind one NAT).",
+        section="Limits", minimum=1)
+    max_send_buffer: int = setting(
+        262_144, "Bytes a client may leave unread before its connection is closed.",
+        section="Limits", minimum=1)
+    max_request_body: int = setting(16 * 1024 * 1024, "Largest HTTP request body (bytes).",
+                                    section="Limits", minimum=1)
+    max_request_line: int = setting(
+        8192, "Longest HTTP request line (bytes); longer: 414.", section="Limits", minimum=1)
+    max_header_size: int = setting(
+        16_384, "Largest HTTP request head, request line and headers (bytes); larger: 431.",
+        section="Limits", minimum=1)
+    max_message_size: int = setting(
+        1024 * 1024, "Largest WebSocket message from a charger (bytes); larger: closed with 1009.",
+        section="Limits", minimum=1)
+    scan_max_upload: int = setting(8_000_000, "Largest screen photo accepted, in bytes.",
+                                   section="Scan", minimum=1)
+    scan_max_pixels: int = setting(
+        50_000_000, "Most pixels a screen photo may decode to (guards against decompression "
+        "bombs).", section="Scan", minimum=1)
+    scan_queue: int = setting(
+        4, "Screen photos read or waiting at once; more are asked to try again shortly.",
+        section="Scan", minimum=1)
+    scan_store_dir: str = setting(
+        "", "Folder for the screen photos drivers agree to share (metadata stripped); "
+        "empty: never keep one.", section="Scan")
+    sites: str = setting(
+        "", "Site file (YAML): fuse limits, chargers, meters and EMS to load-manage "
+        "(docs/sites.md); empty: sites only as managed through the API.", section="Sites")
+
+    def __post_init__(self) -> None:
+        for one in TABLE:
+            one.check(getattr(self, one.name))
+
+    def with_overrides(self, **values: Any) -> Settings:
+        """A copy with the given values; None means 'not given' and keeps the current one."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
 
 
 @dataclass(frozen=True, slots=True)
 class Setting:
+    """One row of the table: a field of `Settings` with its rule."""
+
     name: str
     default: Any
     type: type
-    help: str
+    rule: Rule
+
+    @property
+    def help(self) -> str:
+        return self.rule.help
 
     @property
     def env(self) -> str:
@@ -26,144 +161,126 @@ class Setting:
     def option(self) -> str:
         return "--" + self.name.replace("_", "-")
 
+    @property
+    def shown_default(self) -> str:
+        """The default as a person would type it (empty strings say so)."""
+        if self.type is bool:
+            return "true" if self.default else "false"
+        return '""' if self.default == "" else str(self.default)
 
-TABLE: tuple[Setting, ...] = (
-    Setting("db", "sqlite:///evfault.db", str,
-            "Database URL: a SQLite file (default) or postgresql://user@host/dbname."),
-    Setting("host", "127.0.0.1", str, "Address to listen on."),
-    Setting("port", 8180, int, "Port for OCPP, dashboard and API (0 picks a free one)."),
-    Setting("heartbeat_interval", 300, int,
-            "Heartbeat interval (s) sent to chargers in BootNotification responses."),
-    Setting("offline_grace", 120.0, float,
-            "Seconds a charger's connection may be gone before it counts as offline."),
-    Setting("silence_heartbeats", 3.0, float,
-            "A connected charger silent for this many heartbeat intervals counts as offline."),
-    Setting("reboot_window", 60.0, float,
-            "Seconds after a BootNotification in which active errors must be re-reported."),
-    Setting("clock_skew", 300.0, float,
-            "Seconds a charger's timestamp may lie in the future before it is distrusted."),
-    Setting("require_subprotocol", False, bool,
-            "Refuse chargers that offer no OCPP subprotocol instead of serving them as 1.6."),
-    Setting("max_charger_id", 48, int, "Longest charge point id accepted."),
-    Setting("commit_interval", 0.002, float,
-            "Seconds the writer waits to gather more messages into one commit."),
-    Setting("log_level", "info", str, "Log level: debug, info, warning or error."),
-    Setting("node", "", str,
-            "Name of this node (default: the host name); nodes sharing a database must differ."),
-    Setting("unknown_chargers", "pending", str,
-            "A charger id the registry does not know: accept, pending (listed for approval, "
-            "its BootNotification answered Pending) or reject."),
-    Setting("secret_key", "", str,
-            "Key that signs login sessions; empty: one is made once and kept in the database."),
-    Setting("session_hours", 12.0, float, "Hours a login lasts before it must be renewed."),
-    Setting("tls_cert", "", str,
-            "TLS certificate chain (PEM file): serve wss:// and https:// on the same port."),
-    Setting("tls_key", "", str, "Private key (PEM file) of --tls-cert."),
-    Setting("tls_client_ca", "", str,
-            "CA certificates (PEM file) that sign chargers' client certificates (profile 3)."),
-    Setting("header_timeout", 10.0, float,
-            "Seconds a client has to send a whole request head (and to start the next one)."),
-    Setting("tls_handshake_timeout", 10.0, float,
-            "Seconds a client has to complete the TLS handshake."),
-    Setting("idle_timeout", 600.0, float,
-            "Seconds without a frame before a charger is pinged; silent after that: closed."),
-    Setting("max_connections", 20_000, int, "Most connections open at once (all clients)."),
-    Setting("max_connections_per_address", 1_000, int,
-            "Most connections open at once from one IP address (a site behind one NAT)."),
-    Setting("max_send_buffer", 262_144, int,
-            "Bytes a client may leave unread before its connection is closed."),
-    Setting("max_request_body", 16 * 1024 * 1024, int, "Largest HTTP request body (bytes)."),
-    Setting("max_request_line", 8192, int, "Longest HTTP request line (bytes); longer: 414."),
-    Setting("max_header_size", 16_384, int,
-            "Largest HTTP request head, request line and headers (bytes); larger: 431."),
-    Setting("max_message_size", 1024 * 1024, int,
-            "Largest WebSocket message from a charger (bytes); larger: closed with 1009."),
-    Setting("scan_max_upload", 8_000_000, int, "Largest screen photo accepted, in bytes."),
-    Setting("scan_max_pixels", 50_000_000, int,
-            "Most pixels a screen photo may decode to (guards against decompression bombs)."),
-    Setting("scan_queue", 4, int,
-            "Screen photos read or waiting at once; more are asked to try again shortly."),
-    Setting("scan_store_dir", "", str,
-            "Folder for the screen photos drivers agree to share (metadata stripped); "
-            "empty: never keep one."),
-    Setting("sites", "", str,
-            "Site file (YAML): fuse limits, chargers, meters and EMS to load-manage "
-            "(docs/sites.md); empty: sites only as managed through the API."),
-)
+    def check(self, value: Any) -> None:
+        """Raise SettingsError with one sentence when `value` cannot be used."""
+        problem = self._problem(value)
+        if problem:
+            raise SettingsError(f"{self.option} ({self.env}) must be {problem}, not {value!r}.")
+
+    def _problem(self, value: Any) -> str:
+        if not _has_type(value, self.type):
+            return f"a {_TYPE_WORDS[self.type]}"
+        rule = self.rule
+        if rule.choices and value not in rule.choices:
+            return ", ".join(rule.choices[:-1]) + f" or {rule.choices[-1]}"
+        low, high = rule.minimum, rule.maximum
+        if (low is not None and value < low) or (high is not None and value > high):
+            return _range_words(low, high)
+        return ""
+
+    def parse(self, raw: str) -> Any:
+        """The value an environment variable's text stands for."""
+        if self.type is bool:
+            lowered = raw.strip().lower()
+            if lowered in _TRUE or lowered in _FALSE:
+                return lowered in _TRUE
+            raise SettingsError(f"{self.env} must be true or false, not {raw!r}.")
+        try:
+            return self.type(raw.strip()) if self.type is not str else raw
+        except ValueError:
+            raise SettingsError(
+                f"{self.env} must be a {_TYPE_WORDS[self.type]}, not {raw!r}.") from None
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    db: str = "sqlite:///evfault.db"
-    host: str = "127.0.0.1"
-    port: int = 8180
-    heartbeat_interval: int = 300
-    offline_grace: float = 120.0
-    silence_heartbeats: float = 3.0
-    reboot_window: float = 60.0
-    clock_skew: float = 300.0
-    require_subprotocol: bool = False
-    max_charger_id: int = 48
-    commit_interval: float = 0.002
-    log_level: str = "info"
-    node: str = ""
-    unknown_chargers: str = "pending"
-    secret_key: str = ""
-    session_hours: float = 12.0
-    tls_cert: str = ""
-    tls_key: str = ""
-    tls_client_ca: str = ""
-    header_timeout: float = 10.0
-    tls_handshake_timeout: float = 10.0
-    idle_timeout: float = 600.0
-    max_connections: int = 20_000
-    max_connections_per_address: int = 1_000
-    max_send_buffer: int = 262_144
-    max_request_body: int = 16 * 1024 * 1024
-    max_request_line: int = 8192
-    max_header_size: int = 16_384
-    max_message_size: int = 1024 * 1024
-    scan_max_upload: int = 8_000_000
-    scan_max_pixels: int = 50_000_000
-    scan_queue: int = 4
-    scan_store_dir: str = ""
-    sites: str = ""
-
-    def with_overrides(self, **values: Any) -> Settings:
-        """A copy with the given values; None means 'not given' and keeps the current one."""
-        return replace(self, **{k: v for k, v in values.items() if v is not None})
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
+_TYPE_WORDS = {str: "text", int: "whole number", float: "number", bool: "true or false"}
 
 
-class SettingsError(ValueError):
-    """A setting has a value that cannot be used; the message says which and why."""
+def _has_type(value: Any, kind: type) -> bool:
+    if kind is float:
+        return isinstance(value, int | float) and not isinstance(value, bool) \
+            and math.isfinite(value)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
 
 
-def _convert(setting: Setting, raw: str) -> Any:
-    if setting.type is bool:
-        lowered = raw.strip().lower()
-        if lowered in ("1", "true", "yes", "on"):
-            return True
-        if lowered in ("0", "false", "no", "off", ""):
-            return False
-        raise SettingsError(f"{setting.env} must be true or false, not {raw!r}.")
-    try:
-        return setting.type(raw)
-    except ValueError:
-        raise SettingsError(
-            f"{setting.env} must be a {setting.type.__name__}, not {raw!r}."
-        ) from None
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _range_words(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"from {_number(low)} to {_number(high)}"
+    if low is not None:
+        return f"at least {_number(low)}"
+    return f"at most {_number(high or 0)}"
+
+
+def _table() -> tuple[Setting, ...]:
+    hints = get_type_hints(Settings)
+    return tuple(Setting(f.name, f.default, hints[f.name], f.metadata["setting"])
+                 for f in fields(Settings))
+
+
+TABLE: tuple[Setting, ...] = _table()
+BY_NAME: dict[str, Setting] = {s.name: s for s in TABLE}
 
 
 def from_env(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from EVFAULT_* environment variables over the defaults."""
     env = os.environ if environ is None else environ
-    values = {s.name: _convert(s, env[s.env]) for s in TABLE if s.env in env}
+    values = {s.name: s.parse(env[s.env]) for s in TABLE if s.env in env}
     return Settings(**values)
 
 
-def _check_table() -> None:
-    names = [f.name for f in fields(Settings)]
-    assert names == [s.name for s in TABLE], "Settings and TABLE must list the same names"
+def render_docs() -> str:
+    """docs/settings.md, made from the table (a test checks the file is current)."""
+    lines = [
+        "# Settings",
+        "",
+        "<!-- Written by `python -m evfault.settings`; edit src/evfault/settings.py instead. -->",
+        "",
+        "Every setting of `evfault serve` (and `evfault demo`) is a command-line option and an",
+        "environment variable; the option wins when both are given. Commands that open the",
+        "database (`chargers`, `users`, `check --charger`, `export`) take `--db` / `EVFAULT_DB`.",
+    ]
+    for section in SECTION_NAMES:
+        rows = [s for s in TABLE if s.rule.section == section]
+        lines += ["", f"## {section}", "",
+                  "| option | environment | default | allowed | what it does |",
+                  "|---|---|---|---|---|"]
+        lines += [_doc_row(s) for s in rows]
+    return "\n".join(lines) + "\n"
 
 
-_check_table()
+def _doc_row(one: Setting) -> str:
+    allowed = (" / ".join(one.rule.choices) if one.rule.choices
+               else _range_words(one.rule.minimum, one.rule.maximum)
+               if one.rule.minimum is not None or one.rule.maximum is not None
+               else _TYPE_WORDS[one.type])
+    text = one.help.replace("|", "\\|")
+    return f"| `{one.option}` | `{one.env}` | `{one.shown_default}` | {allowed} | {text} |"
+
+
+DOCS_PATH = Path("docs") / "settings.md"
+
+
+def main(argv: list[str]) -> int:
+    """Write docs/settings.md (or the path given) from the table."""
+    target = Path(argv[0]) if argv else DOCS_PATH
+    target.write_text(render_docs(), encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

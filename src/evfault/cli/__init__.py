@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as installed_version
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -30,7 +32,28 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain Click help: it wraps to any width, and "[default: …]" is text, not Rich markup.
+    rich_markup_mode=None,
 )
+
+def _show_version(asked: bool) -> None:
+    if asked:
+        try:
+            number = installed_version("evfault")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            number = "unknown"
+        typer.echo(f"evfault {number}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", help="Print the version and exit.", is_eager=True,
+        callback=_show_version)] = False,
+) -> None:
+    """Turn EV-charger error codes into something people can act on."""
+
 
 # Modules that define commands; each has `register(app)`.
 COMMAND_MODULES: tuple[str, ...] = (

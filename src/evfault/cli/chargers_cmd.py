@@ -22,10 +22,10 @@ from rich.table import Table
 from evfault.auth.admin import Admin, Created
 from evfault.auth.model import ChargerEntry
 from evfault.auth.shapes import created_json, entry_json
+from evfault.cli.settings_options import DEFAULT_DB, DbOpt
 from evfault.context import utc_now
 from evfault.errors import UserError
 from evfault.ocpp.admission import Registration
-from evfault.settings import Settings
 from evfault.store.trust_store import TrustStore
 
 T = TypeVar("T")
@@ -33,14 +33,11 @@ T = TypeVar("T")
 chargers = typer.Typer(help="The charger registry: who may connect, with which credentials.",
                        no_args_is_help=True)
 
-DbOpt = Annotated[str, typer.Option("--db", envvar="EVFAULT_DB", show_envvar=True,
-                                    help="Database URL (sqlite:///file.db or postgresql://…).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text for people.")]
 PasswordStdin = Annotated[bool, typer.Option(
     "--password-stdin", help="Read the password from the first line of standard input.")]
 Generate = Annotated[bool, typer.Option(
     "--generate-password", help="Make a random password and print it once.")]
-DEFAULT_DB = Settings().db
 
 
 def actor() -> str:

@@ -12,10 +12,10 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
+from evfault.cli.settings_options import DEFAULT_DB, DbOpt
 from evfault.conformance import check_lines
 from evfault.conformance.render import print_report, to_json
 from evfault.errors import UserError
-from evfault.settings import Settings
 from evfault.store.sql import open_store
 
 FAILED = 1  # exit status when any rule failed; 2 (UserError) when the input cannot be read
@@ -34,11 +34,6 @@ ChargerOpt = Annotated[
     typer.Option("--charger", help="Check what this charger sent, from the server's stored "
                  "message log (instead of a file).", show_default=False),
 ]
-DbOpt = Annotated[
-    str | None,
-    typer.Option("--db", envvar="EVFAULT_DB", help="The server's database URL, with --charger "
-                 "[default: sqlite:///evfault.db].", show_default=False),
-]
 
 
 def register(app: typer.Typer) -> None:
@@ -49,7 +44,7 @@ def register(app: typer.Typer) -> None:
 
 
 def check(source: SourceArg = "-", json: JsonOpt = False, all_findings: AllOpt = False,
-          charger: ChargerOpt = None, db: DbOpt = None) -> None:
+          charger: ChargerOpt = None, db: DbOpt = DEFAULT_DB) -> None:
     """Check a charger's messages against OCPP 1.6 / 2.0.1 and MREC; exit 1 if any rule fails.
 
     Every rule has a stable id; `--json` gives the findings per message and a summary per rule
@@ -58,7 +53,7 @@ def check(source: SourceArg = "-", json: JsonOpt = False, all_findings: AllOpt =
     """
     lines: Iterable[tuple[int, str]]
     if charger is not None:
-        lines = stored_lines(db or Settings().db, charger)
+        lines = stored_lines(db, charger)
         where = f"the message log of {charger}"
     else:
         lines, where = read_lines(source), _name(source)

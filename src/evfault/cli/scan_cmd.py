@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from evfault.catalog.catalog import default_catalog
+from evfault.cli.settings_options import env_settings
 from evfault.errors import UserError
-from evfault.settings import from_env
 
 UNREADABLE = 1  # exit status: no code could be read from the photo
 
@@ -37,7 +37,7 @@ def scan(image: ImageArg, lang: LangOpt = None, as_json: JsonOpt = False) -> Non
     from evfault.scan.image import Limits, PhotoError
     from evfault.scan.reader import scan_photo
 
-    settings = from_env()
+    settings = env_settings()
     try:
         data = image.read_bytes()
     except OSError as exc:

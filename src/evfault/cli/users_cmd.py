@@ -12,8 +12,6 @@ from rich.table import Table
 
 from evfault.auth.model import ApiToken, Role, User
 from evfault.cli.chargers_cmd import (
-    DEFAULT_DB,
-    DbOpt,
     JsonOpt,
     PasswordStdin,
     actor,
@@ -21,6 +19,7 @@ from evfault.cli.chargers_cmd import (
     read_password,
     with_admin,
 )
+from evfault.cli.settings_options import DEFAULT_DB, DbOpt
 from evfault.errors import UserError
 from evfault.web.shapes import iso
 
