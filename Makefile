@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo serve test lint typecheck unit browser bench bench-decode bench-server bench-dashboard bench-gate bench-transport bench-idle-memory bench-scan clean
+.PHONY: demo serve test lint typecheck unit browser node bench bench-decode bench-server bench-dashboard bench-gate bench-transport bench-idle-memory bench-scan clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ serve: $(STAMP)
 browser:
 	scripts/install-browser.sh
 
+# A second OCPP implementation for the interoperability tests: ocpp-rpc (Node) in strict mode.
+node:
+	npm ci --no-audit --no-fund --silent --prefix tests/node
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 
@@ -32,7 +36,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
-test: $(STAMP) browser lint typecheck
+test: $(STAMP) browser node lint typecheck
 	$(BIN)/pytest -q -ra
 
 bench: bench-decode bench-server bench-dashboard bench-gate bench-transport bench-idle-memory bench-scan
