@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+from datetime import UTC, datetime
 
 from evfault.catalog.model import CatalogEntry, EntryText, Kind, Severity, Source
 from evfault.decode.model import Fault, SetRule
@@ -319,7 +320,40 @@ def test_clear_time_never_precedes_the_opening() -> None:
     tr.handle(received(report(fault("F001"), ts=t(50)), t(50)))
     changes = tr.handle(received(no_error(ts=t(40)), t(60)))  # a clock stepped back
     gone = only(changes, ChangeKind.CLEARED, "F001")
-    assert (gone.cleared_at, gone.cleared_received_at) == (t(50), t(60))
+    # Not believed: the time of receipt dates the clear, flagged (never a 0 s repair).
+    assert (gone.cleared_at, gone.cleared_received_at) == (t(60), t(60))
+    assert gone.time_flagged
+
+
+def test_a_1970_clear_is_dated_by_receipt_not_by_the_opening() -> None:
+    tr = make_tracker()
+    tr.handle(received(report(fault("F001"), ts=t(0)), t(0)))
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    gone = only(tr.handle(received(no_error(ts=epoch), t(3600))), ChangeKind.CLEARED, "F001")
+    assert (gone.cleared_at, gone.time_flagged) == (t(3600), True)
+    assert gone.duration_s(t(9999)) == 3600
+
+
+def test_times_before_the_charger_existed_are_not_believed() -> None:
+    tr = make_tracker()
+    tr.handle(received(report(fault("F001"), ts=t(0)), t(0)))
+    ancient = datetime.fromisoformat("0001-01-01T00:00:00+14:00")
+    opened = only(tr.handle(received(report(fault("F001"), fault("F002"), ts=ancient), t(10))),
+                  ChangeKind.OPENED, "F002")
+    assert (opened.opened_at, opened.time_flagged) == (t(10), True)
+    late = datetime.fromisoformat("9999-12-31T23:59:59-14:00")
+    opened = only(tr.handle(received(report(fault("F003"), ts=late), t(20))),
+                  ChangeKind.OPENED, "F003")
+    assert (opened.opened_at, opened.time_flagged) == (t(20), True)
+
+
+def test_a_connector_holds_a_bounded_number_of_open_incidents() -> None:
+    tr = make_tracker(max_open_incidents=3)
+    tr.handle(received(report(fault("F001"), fault("F002"), rule=ACC, ts=t(0)), t(0)))
+    tr.handle(received(report(fault("F003"), fault("F004"), fault("F005"), rule=ACC, ts=t(1)),
+                       t(1)))
+    assert codes(tr.active(CP)) == ["F001", "F002", "F003"]
+    assert tr.refused_incidents == 2
 
 
 def test_flagged_clear_time_flags_the_incident() -> None:

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from evfault.decode.model import DecodeWarning
 from evfault.ocpp.admission import Registration
+from evfault.ocpp.guard import Bounds, guard, storable
 from evfault.ocpp.outcome import Handler, HandlerContext, Outcome, transaction_ids
 from evfault.ocpp.rpc import (
     Call,
@@ -57,6 +58,16 @@ class PathConfig:
     """What the message path needs of the settings."""
 
     heartbeat_interval: int = 300  # s, told to chargers in the BootNotification answer
+    bounds: Bounds = field(default_factory=Bounds)  # what one message may carry
+
+
+@dataclass(slots=True)
+class PathCounters:
+    """What the guards refused or cut off since the start (for operators and tests)."""
+
+    bounded_messages: int = 0  # messages whose excess codes, events or text were cut off
+    dropped_items: int = 0  # the codes, events (or characters of one item) cut off
+    refused_values: int = 0  # messages answered CALLERROR for a value no database can hold
 
 
 @dataclass(slots=True)
@@ -85,6 +96,7 @@ class MessagePath:
         self.tracker = tracker
         self.config = config or PathConfig()
         self.next_transaction_id = next_transaction_id or transaction_ids()
+        self.counters = PathCounters()
 
     # ---- frames from a charger ---------------------------------------------------------------
 
@@ -106,7 +118,7 @@ class MessagePath:
         """A frame answered with a CALLERROR: both frames are logged, nothing is tracked."""
         answer = call_error(error, version)
         batch = WriteBatch(messages=[
-            MessageRow(charger_id, "in", received_at, text, action, error.message_id),
+            MessageRow(charger_id, "in", received_at, storable(text), action, error.message_id),
             MessageRow(charger_id, "out", received_at, answer, action, error.message_id),
         ])
         return Processed(batch, answer=answer, error=error, action=action,
@@ -116,18 +128,36 @@ class MessagePath:
               registration: Registration) -> Processed:
         handler = self._handler_for(version, call)
         validate_request(version, call.action, call.payload, call.message_id)
+        call, flagged = self._guarded(version, call, raw)
         outcome = self._run(handler, charger_id, call, received_at, registration)
         answer = call_result(call.message_id, outcome.response)
         batch = WriteBatch(
-            messages=[MessageRow(charger_id, "in", received_at, raw, call.action, call.message_id),
+            messages=[MessageRow(charger_id, "in", received_at, storable(raw), call.action,
+                                 call.message_id),
                       MessageRow(charger_id, "out", received_at, answer, call.action,
                                  call.message_id)],
             chargers=[outcome.charger or ChargerUpdate(charger_id, last_seen=received_at)],
             status_events=outcome.status_events,
         )
         changes = self._track(batch, outcome.events)
-        return Processed(batch, changes, answer, outcome.warnings, action=call.action,
-                         message_id=call.message_id)
+        return Processed(batch, changes, answer, flagged + outcome.warnings,
+                         action=call.action, message_id=call.message_id)
+
+    def _guarded(self, version: str, call: Call, raw: str
+                 ) -> tuple[Call, tuple[DecodeWarning, ...]]:
+        """The call with a payload the store can hold and the tracker can afford (ocpp/guard)."""
+        try:
+            done = guard(version, call.action, call.payload, call.message_id, raw,
+                         self.config.bounds)
+        except RpcError:
+            self.counters.refused_values += 1
+            raise
+        if done.dropped:
+            self.counters.bounded_messages += 1
+            self.counters.dropped_items += done.dropped
+        if done.payload is not call.payload:
+            call = Call(call.message_id, call.action, done.payload)
+        return call, done.warnings
 
     def _handler_for(self, version: str, call: Call) -> Handler:
         handler = HANDLERS[version].get(call.action)
@@ -151,7 +181,8 @@ class MessagePath:
 
     def _reply(self, charger_id: str, frame: CallResult | CallError, raw: str, at: datetime
                ) -> Processed:
-        batch = WriteBatch(messages=[MessageRow(charger_id, "in", at, raw, None, frame.message_id)],
+        batch = WriteBatch(messages=[MessageRow(charger_id, "in", at, storable(raw), None,
+                                                frame.message_id)],
                            chargers=[ChargerUpdate(charger_id, last_seen=at)])
         return Processed(batch, reply=frame, message_id=frame.message_id)
 

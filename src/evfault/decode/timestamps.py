@@ -44,9 +44,14 @@ def _checked(
         return None, raw, (_format_warning(raw),)
     offset = parsed.utcoffset()
     if offset is None:
-        # A date-time without a zone is ambiguous; reading it as UTC is the least surprising.
-        return parsed.replace(tzinfo=UTC), raw, (_not_utc(raw, "has no time zone; read as UTC"),)
+        # Without a zone the instant is unknown: chargers send local time this way, and reading
+        # it as UTC made a repair hours long. The time of receipt dates the event instead.
+        return None, raw, (_not_utc(raw, "has no UTC offset; the time of receipt is used"),)
     if offset != _ZERO:
+        try:
+            parsed.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00:00+14:00: no such instant in UTC
+            return None, raw, (_format_warning(raw),)
         return parsed, raw, (_not_utc(raw, "is not in UTC"),)
     return parsed, raw, _NO_WARNINGS
 

@@ -61,6 +61,7 @@ class CentralSystem:
         self.sessions: dict[str, Session] = {}
         self.path = MessagePath(self.tracker, path_config(services))
         self._known: set[str] = set()
+        self._stale: set[str] = set()  # chargers whose reload from the store failed
         self._ticker: asyncio.Task[None] | None = None
         # Told of every live connection a newer one replaced (the trust layer's flap detector).
         self.on_replace: Callable[[str], None] | None = None
@@ -125,25 +126,64 @@ class CentralSystem:
 
     # ---- committing what the message path produced ------------------------------------------
 
-    async def commit(self, done: Processed) -> bool:
-        """Store what a message caused, then publish its changes; False if the store failed."""
+    async def commit(self, done: Processed, charger_id: str | None = None) -> bool:
+        """Store what a message caused, then publish its changes; False if the store failed.
+
+        When the store refuses, the tracker has already moved on: the chargers concerned are
+        reloaded from the store, so memory again holds exactly what was acknowledged."""
         try:
             await self.services.store.write(done.batch)
         except Exception:
             log.exception("storing %s failed", done.action or "a change")
+            touched = {c.charger_id for c in done.changes}
+            if charger_id is not None:
+                touched.add(charger_id)
+            await self.resync(sorted(touched))
             return False
         publish = self.services.bus.publish
         for change in done.changes:
             publish(change)
         return True
 
+    async def resync(self, charger_ids: list[str]) -> None:
+        """Reload these chargers' tracker state from the store (after a refused write).
+
+        If the store cannot even be read, they are tried again on every tick."""
+        for charger_id in charger_ids:
+            try:
+                await self.take_over(charger_id)
+            except Exception:
+                log.warning("%s: reloading its state from the store failed; retrying",
+                            charger_id, exc_info=True)
+                self._stale.add(charger_id)
+            else:
+                self._stale.discard(charger_id)
+
     async def tick(self, now: datetime | None = None) -> list[Change]:
-        """Apply time-driven changes (offline after the grace period, reboot windows)."""
+        """Apply time-driven changes (offline after the grace period, reboot windows).
+
+        Each charger's changes are one write of their own (grouped into one commit by the
+        writer): a charger whose rows the store refuses is reloaded, and every other charger's
+        changes are stored and published all the same."""
+        if self._stale:
+            await self.resync(sorted(self._stale))
         changes = await self._held_here(self.path.tick(now or self.services.clock()))
-        if changes:
+        by_charger: dict[str, list[Change]] = {}
+        for change in changes:
+            by_charger.setdefault(change.charger_id, []).append(change)
+        done = await asyncio.gather(*(self._commit_tick(charger_id, own)
+                                      for charger_id, own in by_charger.items()))
+        return [change for own in done for change in own]
+
+    async def _commit_tick(self, charger_id: str, changes: list[Change]) -> list[Change]:
+        try:
             await self.services.store.write(tick_batch(changes))
-            for change in changes:
-                self.services.bus.publish(change)
+        except Exception:
+            log.exception("%s: storing its time-driven changes failed", charger_id)
+            await self.resync([charger_id])
+            return []
+        for change in changes:
+            self.services.bus.publish(change)
         return changes
 
     async def _held_here(self, changes: list[Change]) -> list[Change]:
@@ -158,7 +198,7 @@ class CentralSystem:
             log.info("%s: now held by another node; this one forgets it", charger_id)
             self.tracker.forget(charger_id)
             self._known.discard(charger_id)
-        return [c for c in changes if getattr(c, "charger_id", None) not in moved]
+        return [c for c in changes if c.charger_id not in moved]
 
     def _tick_period(self) -> float:
         s = self.services.settings

@@ -84,7 +84,7 @@ class Session:
             future = self.pending.pop(done.reply.message_id, None)
             if future is not None and not future.done():
                 future.set_result(done.reply)
-        if not await central.commit(done):
+        if not await central.commit(done, self.charger_id):
             if done.answer is None or done.error is not None:
                 log.warning("%s: storing a frame failed", self.charger_id)
             else:
@@ -93,7 +93,7 @@ class Session:
                                  "later", done.message_id or "-1")
                 done = central.path.rejected(self.charger_id, self.version, error, text,
                                              received_at, done.action)
-                if not await central.commit(done):
+                if not await central.commit(done, self.charger_id):
                     log.warning("%s: storing a rejected frame failed too", self.charger_id)
         self._log(done)
         if done.answer is not None:

@@ -18,6 +18,7 @@ class ChargerState:
         "connectors",
         "disconnected_at",
         "due",
+        "first_seen",
         "last_seen",
         "next_due",
         "online",
@@ -35,6 +36,7 @@ class ChargerState:
         self.last_seen: datetime | None = None  # last message or connection
         self.spoke = False  # a message arrived since the connection opened
         self.booted_at: datetime | None = None
+        self.first_seen: datetime | None = None  # earliest time the charger was heard of
         self.disconnected_at: datetime | None = None
         self.silence = silence  # quiet time that counts as offline; None: not judged
         self.due: list[datetime | None] = [None] * len(TIMERS)  # per Timer: when, if armed

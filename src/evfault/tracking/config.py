@@ -16,10 +16,11 @@ class TrackerConfig:
     offline_grace: float = 120.0  # s a dropped connection may stay down before it counts
     silence_heartbeats: float = 3.0  # heartbeat intervals of silence that count as offline
     heartbeat_interval: float = 300.0  # s, unless set per charger; 0 turns silence detection off
+    max_open_incidents: int = 64  # active incidents one connector may hold; more are refused
 
     def __post_init__(self) -> None:
         for name in ("reboot_window", "clock_skew", "offline_grace", "silence_heartbeats",
-                     "heartbeat_interval"):
+                     "heartbeat_interval", "max_open_incidents"):
             check_non_negative(f"TrackerConfig.{name}", getattr(self, name))
 
     def silence_span(self, heartbeat_interval: float) -> timedelta | None:

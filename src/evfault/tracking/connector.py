@@ -8,7 +8,7 @@ from datetime import datetime
 
 from evfault.decode.model import Fault, Report, SetRule
 from evfault.tracking.model import ChangeKind, ClearedBy, Incident, IncidentChange
-from evfault.tracking.timing import Stamp
+from evfault.tracking.timing import Stamp, clear_stamp
 
 Key = tuple[str, str]  # (scheme, code): the identity of an error on a connector
 
@@ -165,6 +165,7 @@ def clear(conn: ConnectorState, key: Key, when: Stamp, by: ClearedBy) -> Inciden
 def cleared(incident: Incident, when: Stamp, by: ClearedBy) -> Incident:
     # Incident.clear's rule (never before it opened), in the same single copy as the rest.
     i = incident
+    when = clear_stamp(when, i.opened_at)
     return Incident(
         i.id, i.charger_id, i.connector_id, i.scheme, i.code, i.title, i.severity,
         i.opened_at, i.opened_received_at, i.vendor_id, i.error_code, i.info, i.reading_value,
@@ -172,7 +173,7 @@ def cleared(incident: Incident, when: Stamp, by: ClearedBy) -> Incident:
         time_flagged=i.time_flagged or when.flagged,
         last_seen_at=i.last_seen_at,
         reports=i.reports,
-        cleared_at=max(when.at, i.opened_at),
+        cleared_at=when.at,
         cleared_by=by,
         cleared_received_at=when.received_at,
         set_rule=i.set_rule,

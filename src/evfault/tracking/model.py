@@ -78,6 +78,10 @@ class IncidentChange:
     kind: ChangeKind
     incident: Incident
 
+    @property
+    def charger_id(self) -> str:
+        return self.incident.charger_id
+
 
 @dataclass(frozen=True, slots=True)
 class StatusChange:

@@ -58,6 +58,8 @@ class Tracker:
         self._deadlines = Deadlines()
         self._links = Connectivity(self._deadlines, timedelta(seconds=config.offline_grace))
         self._default_silence = config.silence_span(config.heartbeat_interval)
+        # Codes not opened because their connector already held `max_open_incidents`.
+        self.refused_incidents = 0
 
     # ---- events -----------------------------------------------------------------------------
 
@@ -176,7 +178,8 @@ class Tracker:
         c = self._charger(event.charger_id)
         changes = self._message(c, event.received_at)
         report = event.report
-        when = stamp(report.timestamp, event.received_at, c.booted_at, self._skew)
+        when = stamp(report.timestamp, event.received_at, c.booted_at, self._skew,
+                     c.first_seen)
         changes += self._status(c, report, when)
         changes += self._incidents(c, report, when)
         c.settle()
@@ -195,6 +198,7 @@ class Tracker:
 
     def _connected(self, event: Connected) -> list[Change]:
         c = self._charger(event.charger_id)
+        _first_seen(c, event.at)
         changes = self._catch_up(c, event.at)
         changes += self._links.connected(c, event.at)
         c.settle()
@@ -211,6 +215,7 @@ class Tracker:
 
     def _message(self, c: ChargerState, at: datetime) -> list[Change]:
         """What every message from a charger does before its own content counts."""
+        _first_seen(c, at)
         changes = self._catch_up(c, at)
         changes += self._links.message(c, at)
         return changes
@@ -242,9 +247,27 @@ class Tracker:
                 new_id=self._new_id,
             )
             conn = c.connector(connector_id)
+            faults = self._within_limit(conn, faults)
             changes += apply_report(conn, faults, cleared, ctx,
                                     clear_all=own and report.clear_all, clear_by=by)
         return changes
+
+    def _within_limit(self, conn: ConnectorState, faults: list[Fault]) -> list[Fault]:
+        """The faults that may open or continue: a connector holds at most
+        `max_open_incidents`; codes beyond that are counted, never opened."""
+        room = self.config.max_open_incidents - len(conn.incidents)
+        if room >= len(faults):
+            return faults
+        kept: list[Fault] = []
+        for fault in faults:
+            if fault.key in conn.incidents or any(k.key == fault.key for k in kept):
+                kept.append(fault)
+            elif room > 0:
+                kept.append(fault)
+                room -= 1
+            else:
+                self.refused_incidents += 1
+        return kept
 
     # ---- deadlines ---------------------------------------------------------------------------
 
@@ -290,8 +313,14 @@ class Tracker:
         c.last_seen = row.last_seen
         c.spoke = row.last_seen is not None
         c.booted_at = row.booted_at
+        c.first_seen = getattr(row, "first_seen", None)
         self._links.arm_silence(c)
         c.settle()
+
+
+def _first_seen(c: ChargerState, at: datetime) -> None:
+    if c.first_seen is None or at < c.first_seen:
+        c.first_seen = at
 
 
 def _connectors(c: ChargerState) -> Iterator[ConnectorState]:
