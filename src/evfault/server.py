@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 from evfault.auth.service import Trust
 from evfault.bus import InProcessBus
 from evfault.catalog.catalog import default_catalog
+from evfault.commands.commander import Commander
 from evfault.context import Services, utc_now
 from evfault.net.limits import raise_fd_limit
 from evfault.net.listener import Listener, SessionOpener
@@ -134,6 +135,8 @@ class Server:
         self.trust = trust
         await trust.start()
         await trust.attach(self.central)
+        self.services.commander = Commander(self.central, trust.store,
+                                            timeout=self.settings.command_timeout)
         self.app = build_app(self.services, self.central, trust)
         self.sites = SiteManager(self.services, sites)
         self.app.state.sites = self.sites

@@ -79,6 +79,9 @@ class Settings:
         "pending", "A charger id the registry does not know: accept, pending (listed for "
         "approval, its BootNotification answered Pending) or reject.",
         section="Chargers", choices=("accept", "pending", "reject"))
+    command_timeout: float = setting(
+        30.0, "Seconds a command to a charger waits for the charger's answer.",
+        section="Chargers", minimum=0.1, maximum=3600)
     secret_key: str = setting(
         "", "Key that signs login sessions; empty: one is made once and kept in the database.",
         section="Operators")

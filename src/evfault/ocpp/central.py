@@ -119,6 +119,7 @@ class CentralSystem:
                                               self.node))
 
     async def disconnected(self, session: Session, at: datetime) -> None:
+        session.abandon_calls()
         if not self.owns(session):
             return  # replaced by a newer connection: the charger never went away
         del self.sessions[session.charger_id]

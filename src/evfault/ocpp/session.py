@@ -4,12 +4,17 @@ The work on a frame is done by the one message path (evfault.pipeline); a Sessio
 I/O around it: commit what the frame causes, then answer. Bad input from a charger gets the
 CALLERROR the version prescribes and a log line; the connection stays up and no other charger
 notices. Every frame in and out is logged raw.
+
+Calls the other way (evfault → charger) go through `Session.call`: one at a time per charger,
+as OCPP-J requires (the rest wait their turn), each answered by the CALLRESULT or CALLERROR with
+its message id, or ended by a `CallTimeout` or, when the connection goes, a `CallAborted`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -17,8 +22,9 @@ from typing import Any
 from evfault.decode.model import DecodeWarning
 from evfault.ocpp.admission import Registration
 from evfault.ocpp.central import CentralSystem
-from evfault.ocpp.rpc import Fault, RpcError
+from evfault.ocpp.rpc import CallError, CallResult, Fault, RpcError, call
 from evfault.pipeline import Processed
+from evfault.store.model import MessageRow, WriteBatch
 
 log = logging.getLogger("evfault.ocpp")
 
@@ -27,6 +33,29 @@ Close = Callable[[int, str], Awaitable[None]]
 
 # How long closing waits for the message being handled to be answered.
 CLOSE_WAIT_S = 10.0
+
+
+class CallTimeout(TimeoutError):
+    """The charger did not answer a call in time (or the call never got its turn to be sent)."""
+
+    def __init__(self, charger_id: str, action: str, timeout: float, sent: bool) -> None:
+        where = "answer" if sent else "finish the calls before it"
+        super().__init__(f"{charger_id} did not {where} within {timeout:g} s ({action})")
+        self.charger_id = charger_id
+        self.action = action
+        self.sent = sent
+
+
+class CallAborted(ConnectionError):
+    """The charger's connection ended before it answered the call."""
+
+    def __init__(self, charger_id: str, action: str) -> None:
+        super().__init__(f"{charger_id} disconnected before answering {action}")
+        self.charger_id = charger_id
+        self.action = action
+
+
+Reply = CallResult | CallError
 
 
 class Session:
@@ -45,6 +74,8 @@ class Session:
         self.registration = Registration.ACCEPTED  # set by the transport, kept by the registry
         self.closing = False
         self._busy = asyncio.Lock()  # held while a frame is handled
+        self._calling = asyncio.Lock()  # held while one of our calls awaits its answer
+        self._gone = False  # the connection ended: no more calls
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -98,6 +129,52 @@ class Session:
         self._log(done)
         if done.answer is not None:
             await self._send(done.answer)
+
+    # ---- outgoing ---------------------------------------------------------------------------
+
+    async def call(self, action: str, payload: dict[str, Any],
+                   timeout: float) -> Reply:  # noqa: ASYNC109 - the bound is the contract
+        """Send a CALL and return the charger's CALLRESULT or CALLERROR for it.
+
+        Calls to one charger go one at a time (OCPP-J allows one outstanding CALL); `timeout`
+        bounds the whole wait, the turn included. Raises CallTimeout or CallAborted."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        try:
+            async with asyncio.timeout_at(deadline):
+                await self._calling.acquire()
+        except TimeoutError:
+            raise CallTimeout(self.charger_id, action, timeout, sent=False) from None
+        try:
+            return await self._call_now(action, payload, timeout, deadline)
+        finally:
+            self._calling.release()
+
+    async def _call_now(self, action: str, payload: dict[str, Any], limit_s: float,
+                        deadline: float) -> Reply:
+        if self._gone or self.closing:
+            raise CallAborted(self.charger_id, action)
+        message_id = str(uuid.uuid4())
+        text = call(message_id, action, payload)
+        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        self.pending[message_id] = future
+        try:
+            await self.central.services.store.write(WriteBatch(messages=[
+                MessageRow(self.charger_id, "out", self.clock(), text, action, message_id)]))
+            await self._send(text)
+            async with asyncio.timeout_at(deadline):
+                return await future
+        except TimeoutError:
+            raise CallTimeout(self.charger_id, action, limit_s, sent=True) from None
+        finally:
+            self.pending.pop(message_id, None)
+
+    def abandon_calls(self) -> None:
+        """The connection ended: every call waiting for an answer fails with CallAborted."""
+        self._gone = True
+        for future in self.pending.values():
+            if not future.done():
+                future.set_exception(CallAborted(self.charger_id, "a call"))
+        self.pending.clear()
 
     # ---- helpers --------------------------------------------------------------------------
 

@@ -277,3 +277,25 @@ server_secrets = Table(
     Column("name", String, primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+
+# ---- commands sent to chargers: who sent what, when, and the answer (migration 0003) --------
+
+commands = Table(
+    "commands",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("charger_id", String, nullable=False),
+    Column("command", String, nullable=False),  # the vocabulary's name, e.g. reset
+    Column("args", Text, nullable=False),  # JSON, as asked
+    Column("actor", String, nullable=False),  # a user name, or rule:<name> for self-healing
+    Column("status", String, nullable=False),  # a CommandStatus value
+    Column("action", String),  # the OCPP action it became
+    Column("payload", Text),  # JSON, as sent
+    Column("answer", Text),  # JSON: the CALLRESULT payload or the CALLERROR details
+    Column("error", Text),
+    Column("sent_at", UtcDateTime, nullable=False),
+    Column("answered_at", UtcDateTime),
+    Column("node", String),
+    Index(None, "charger_id", "sent_at"),
+)
