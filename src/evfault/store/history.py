@@ -1,0 +1,119 @@
+"""Reads for the analytics and the export: the message log streamed in time order, and the
+history (incidents, status changes, connectivity, chargers) a reliability report needs.
+
+Blocking functions of a connection, like store/reads.py. Plain SELECTs with range filters on
+indexed timestamp columns, so the same SQL runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, func, or_, select
+
+from evfault.analytics.model import ChargerInfo
+from evfault.analytics.report import History
+from evfault.store import schema
+from evfault.store.reads import _incident
+from evfault.tracking.model import ConnectivityChange, StatusChange
+
+STREAM_ROWS = 5000  # rows a server-side cursor fetches at a time
+
+_m, _c, _s, _i = schema.messages, schema.connectivity, schema.status_changes, schema.incidents
+
+
+# ---- the export -------------------------------------------------------------------------------
+
+
+def protocols(connection: Connection) -> dict[str, str]:
+    """Each charger's OCPP version, as it last connected."""
+    table = schema.chargers
+    rows = connection.execute(select(table.c.id, table.c.protocol).order_by(table.c.id))
+    return {row.id: row.protocol for row in rows if row.protocol}
+
+
+def log_rows(connection: Connection, since: datetime | None, until: datetime | None
+             ) -> Iterator[tuple[datetime, int, dict[str, Any]]]:
+    """Frames and connectivity changes merged in time order, streamed (constant memory)."""
+    frames = _streamed(connection, _ranged(select(_m.c.at, _m.c.id, _m.c.charger_id,
+                                                  _m.c.direction, _m.c.raw), _m, since, until)
+                       .order_by(_m.c.at, _m.c.id))
+    links = _streamed(connection, _ranged(select(_c.c.at, _c.c.id, _c.c.charger_id, _c.c.online,
+                                                 _c.c.reason), _c, since, until)
+                      .order_by(_c.c.at, _c.c.id))
+    framed = ((row.at, 1, {"charger": row.charger_id, "dir": row.direction, "frame": row.raw})
+              for row in frames)
+    # At one instant a charger connects, then speaks; going offline is dated at its last
+    # message, so it sorts after the frames of that instant.
+    linked = ((row.at, 0 if row.online else 2,
+               {"charger": row.charger_id, "online": bool(row.online), "reason": row.reason})
+              for row in links)
+    return heapq.merge(framed, linked, key=lambda item: (item[0], item[1]))
+
+
+def _ranged(statement: Select[Any], table: Any, since: datetime | None,
+            until: datetime | None) -> Select[Any]:
+    if since is not None:
+        statement = statement.where(table.c.at >= since)
+    if until is not None:
+        statement = statement.where(table.c.at < until)
+    return statement
+
+
+def _streamed(connection: Connection, statement: Select[Any]) -> Iterator[Any]:
+    result = connection.execution_options(stream_results=True, yield_per=STREAM_ROWS)
+    return iter(result.execute(statement))
+
+
+# ---- the report's history -------------------------------------------------------------------
+
+
+def history(connection: Connection, since: datetime, until: datetime) -> History:
+    """What a report over [since, until) needs: the incidents that overlap it, every status
+    change inside it plus the one in force at its start per port, the same for connectivity."""
+    incidents = [_incident(row) for row in connection.execute(
+        select(_i).where(_i.c.opened_at < until,
+                         or_(_i.c.cleared_at.is_(None), _i.c.cleared_at >= since)))]
+    return History(
+        incidents=incidents,
+        status_changes=_status_changes(connection, since, until),
+        connectivity=_connectivity(connection, since, until),
+        chargers=_chargers(connection),
+        ports={(row.charger_id, row.connector_id) for row in connection.execute(
+            select(schema.connectors.c.charger_id, schema.connectors.c.connector_id))},
+    )
+
+
+def _status_changes(connection: Connection, since: datetime, until: datetime
+                    ) -> list[StatusChange]:
+    inside = select(_s).where(_s.c.at >= since, _s.c.at < until)
+    # The status each port was in when the window opened: its latest change before `since`.
+    latest = (select(_s.c.charger_id, _s.c.connector_id, func.max(_s.c.at).label("at"))
+              .where(_s.c.at < since).group_by(_s.c.charger_id, _s.c.connector_id).subquery())
+    before = select(_s).join(latest, and_(_s.c.charger_id == latest.c.charger_id,
+                                          _s.c.connector_id == latest.c.connector_id,
+                                          _s.c.at == latest.c.at))
+    rows = [*connection.execute(before), *connection.execute(inside)]
+    return [StatusChange(r.charger_id, r.connector_id, r.status, r.at, r.previous,
+                         bool(r.time_flagged)) for r in rows]
+
+
+def _connectivity(connection: Connection, since: datetime, until: datetime
+                  ) -> list[ConnectivityChange]:
+    inside = select(_c).where(_c.c.at >= since, _c.c.at < until)
+    latest = (select(_c.c.charger_id, func.max(_c.c.at).label("at")).where(_c.c.at < since)
+              .group_by(_c.c.charger_id).subquery())
+    before = select(_c).join(latest, and_(_c.c.charger_id == latest.c.charger_id,
+                                          _c.c.at == latest.c.at))
+    rows = [*connection.execute(before), *connection.execute(inside)]
+    return [ConnectivityChange(r.charger_id, bool(r.online), r.at, r.reason) for r in rows]
+
+
+def _chargers(connection: Connection) -> dict[str, ChargerInfo]:
+    table = schema.chargers
+    rows = connection.execute(select(table.c.id, table.c.vendor, table.c.model,
+                                     table.c.firmware))
+    return {r.id: ChargerInfo(r.id, r.vendor, r.model, r.firmware) for r in rows}
