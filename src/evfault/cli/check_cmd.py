@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -12,17 +11,20 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
+from evfault.cli.inputs import open_messages
 from evfault.cli.settings_options import DEFAULT_DB, DbOpt
 from evfault.conformance import check_lines
 from evfault.conformance.render import print_report, to_json
 from evfault.errors import UserError
 from evfault.store.sql import open_store
+from evfault.store.urls import backend, normalise_url
 
 FAILED = 1  # exit status when any rule failed; 2 (UserError) when the input cannot be read
 
 SourceArg = Annotated[
     str,
-    typer.Argument(help="A file of OCPP-J frames, one per line (a log prefix is fine), or - for "
+    typer.Argument(help="A file of OCPP-J frames: one per line (a log prefix is fine), "
+                   "pretty-printed over several lines, or a JSON array of them (.gz too); - for "
                    "standard input.", show_default=False),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
@@ -55,9 +57,11 @@ def check(source: SourceArg = "-", json: JsonOpt = False, all_findings: AllOpt =
     if charger is not None:
         lines = stored_lines(db, charger)
         where = f"the message log of {charger}"
+        report = check_lines(lines)
     else:
-        lines, where = read_lines(source), _name(source)
-    report = check_lines(lines)
+        where = _name(source)
+        with open_messages(source) as found:
+            report = check_lines(found)
     if report.messages == 0:
         raise UserError(f"{where} holds no OCPP-J frames; give one frame per line.")
     if json:
@@ -79,7 +83,20 @@ def stored_lines(db: str, charger_id: str) -> list[tuple[int, str]]:
                         f"({exc.__class__.__name__}).") from None
 
 
+def _missing_sqlite_file(db: str) -> Path | None:
+    """The file an SQLite URL names, when it does not exist: reading must not create it."""
+    url = normalise_url(db)
+    if backend(url) != "sqlite" or not url.database:
+        return None
+    file = Path(url.database)
+    return None if file.exists() else file
+
+
 async def _stored_lines(db: str, charger_id: str) -> list[tuple[int, str]]:
+    missing = _missing_sqlite_file(db)
+    if missing is not None:
+        raise UserError(f"There is no database at {missing}; give the server's one with --db "
+                        "(or EVFAULT_DB), or check a file of frames instead.")
     store = open_store(db)
     await store.start()
     try:
@@ -94,37 +111,6 @@ async def _stored_lines(db: str, charger_id: str) -> list[tuple[int, str]]:
         return sorted(rows)
     finally:
         await store.close()
-
-
-def read_lines(source: str) -> Iterator[tuple[int, str]]:
-    """(line number, text) from a file or standard input; unreadable input is a UserError."""
-    text = _read_stdin() if source == "-" else _read_file(Path(source))
-    return enumerate(text.splitlines(), start=1)
-
-
-def _read_file(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{path} does not exist; give a file of OCPP-J frames or - for "
-                        "standard input.") from None
-    except IsADirectoryError:
-        raise UserError(f"{path} is a folder; give a file of OCPP-J frames.") from None
-    except OSError as exc:
-        raise UserError(f"cannot read {path} ({exc.strerror}).") from None
-    return _decode(data, str(path))
-
-
-def _read_stdin() -> str:
-    return _decode(sys.stdin.buffer.read(), "standard input")
-
-
-def _decode(data: bytes, name: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UserError(f"{name} is not UTF-8 text; give OCPP-J frames as text, one per "
-                        "line.") from None
 
 
 def _name(source: str) -> str:

@@ -1,35 +1,34 @@
 """`evfault decode [FILE|-] [--json]`: OCPP-J frames, payloads or log lines → faults, one by one.
 
-The input is streamed line by line, so a log of any size runs in constant memory.
+The input is streamed message by message (cli/inputs.py, the same reader as `evfault check`), so
+a log of any size runs in constant memory.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gzip
 import os
 import sys
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated
 
 import orjson
 import typer
 
+from evfault.cli.inputs import open_messages
 from evfault.decode import Decoded, Fault, default_decoder
 from evfault.decode.export import decoded_to_dict
-from evfault.errors import UserError
 
 SourceArg = Annotated[
     str,
     typer.Argument(
-        help="A file with one frame, payload or log line per line (.gz too); - for stdin.",
+        help="A file of frames, payloads or log lines: one per line, pretty-printed over "
+        "several lines, or a JSON array of them (.gz too); - for stdin.",
         metavar="FILE|-",
         show_default=False,
     ),
 ]
 JsonOpt = Annotated[
-    bool, typer.Option("--json", help="One JSON object per input line (JSON Lines).")
+    bool, typer.Option("--json", help="One JSON object per message (JSON Lines).")
 ]
 
 
@@ -46,38 +45,11 @@ def decode_command(source: SourceArg = "-", as_json: JsonOpt = False) -> None:
     render = json_line if as_json else text_block
     out = sys.stdout
     try:
-        with open_lines(source) as lines:
-            for number, line in enumerate(lines, start=1):
-                if line.strip():
-                    out.write(render(number, decoder.decode_text(line)))
+        with open_messages(source) as found:
+            for number, text in found:
+                out.write(render(number, decoder.decode_text(text)))
     except BrokenPipeError:  # `evfault decode big.log | head`: the reader has had enough
         _silence_stdout()
-
-
-@contextlib.contextmanager
-def open_lines(source: str) -> Iterator[TextIO]:
-    """The lines of a file (plain or gzip) or of stdin; a person's mistake is a UserError."""
-    if source == "-":
-        yield sys.stdin
-        return
-    path = Path(source)
-    if not path.exists():
-        raise UserError(f"There is no file {source}; give a log file, or - to read stdin.")
-    if path.is_dir():
-        raise UserError(f"{source} is a folder; give one log file, or - to read stdin.")
-    try:
-        handle = _open(path)
-    except OSError as exc:
-        raise UserError(f"Cannot read {source} ({exc.strerror or exc}).") from None
-    with handle:
-        yield handle
-
-
-def _open(path: Path) -> TextIO:
-    # Bad bytes in a log must not stop the run: they become U+FFFD and the line still decodes.
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
-    return path.open(encoding="utf-8", errors="replace")
 
 
 def json_line(number: int, decoded: Decoded) -> str:

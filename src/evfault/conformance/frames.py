@@ -17,11 +17,11 @@ import orjson
 
 from evfault.conformance import schemas
 from evfault.decode import guess_action
-from evfault.decode.text import find_json
+from evfault.decode.frames import CALL, CALLERROR, CALLRESULT, Frame, FrameProblem, find_json
+from evfault.decode.frames import parse_value as parse_frame
 
-CALL, CALLRESULT, CALLERROR = 2, 3, 4
-MAX_MESSAGE_ID = 36  # OCPP-J: the message id is a string of at most 36 characters
-_FRAME_LENGTH = {CALL: 4, CALLRESULT: 3, CALLERROR: 5}
+__all__ = ["CALL", "CALLERROR", "CALLRESULT", "FrameReader", "Message", "charger_id"]
+
 _PENDING_LIMIT = 10_000  # calls waiting for their answer; a log that never answers must not grow us
 
 # Prefix tokens that are not a charger id: dates, times, arrows and direction words.
@@ -49,6 +49,7 @@ class Message:
     version: str | None = None  # "1.6" or "2.0.1" when it can be told
     bare: bool = False  # a payload given without its frame
     problem: str | None = None
+    deviations: tuple[str, ...] = ()  # the frame was read, but bends OCPP-J
 
     @property
     def is_request(self) -> bool:
@@ -83,41 +84,28 @@ class FrameReader:
         if not isinstance(value, list):  # a line that is all JSON, but a number or a string
             return Message(number, text, charger,
                            problem=f"the line holds {_json_kind(value)}, not an OCPP-J frame")
-        problem = frame_problem(value)
-        if problem is not None:
-            return Message(number, text, charger, problem=problem)
-        return self._framed(number, text, charger, value)
+        try:
+            frame = parse_frame(value)
+        except FrameProblem as problem:
+            return Message(number, text, charger, problem=problem.description)
+        return self._framed(number, text, charger, frame)
 
-    def _framed(self, number: int, text: str, charger: str | None, frame: list[Any]) -> Message:
-        kind, message_id = frame[0], frame[1]
+    def _framed(self, number: int, text: str, charger: str | None, frame: Frame) -> Message:
+        kind, message_id = frame.kind, frame.message_id
         if kind == CALL:
-            action, payload = frame[2], frame[3]
-            version = schemas.version_of(action, payload)
-            self._remember((charger, message_id), (action, version))
-            return Message(number, text, charger, kind, message_id, action, payload, version)
+            action = frame.action
+            version = schemas.version_of(action or "", frame.payload)
+            self._remember((charger, message_id), (action or "", version))
+            return Message(number, text, charger, kind, message_id, action, frame.payload,
+                           version)
         action, version = self._pending.pop((charger, message_id), (None, None))
-        payload = frame[2] if kind == CALLRESULT else frame[4]
-        return Message(number, text, charger, kind, message_id, action, payload, version)
+        return Message(number, text, charger, kind, message_id, action, frame.payload, version,
+                       deviations=frame.deviations)
 
     def _remember(self, key: tuple[str | None, str], value: tuple[str, str | None]) -> None:
         if len(self._pending) >= _PENDING_LIMIT:
             self._pending.pop(next(iter(self._pending)))
         self._pending[key] = value
-
-
-def frame_problem(frame: list[Any]) -> str | None:
-    """Why an array is not a well-formed OCPP-J frame, or None when it is one."""
-    kind = frame[0] if frame else None
-    if type(kind) is not int or kind not in _FRAME_LENGTH:
-        return f"the message type {kind!r} is not 2 (CALL), 3 (CALLRESULT) or 4 (CALLERROR)"
-    if len(frame) != _FRAME_LENGTH[kind]:
-        return f"a message of type {kind} has {_FRAME_LENGTH[kind]} elements, not {len(frame)}"
-    message_id = frame[1]
-    if not isinstance(message_id, str) or not message_id:
-        return f"the message id {message_id!r} is not a non-empty string"
-    if len(message_id) > MAX_MESSAGE_ID:
-        return f"the message id has {len(message_id)} characters; OCPP-J allows {MAX_MESSAGE_ID}"
-    return _body_problem(kind, frame)
 
 
 def charger_id(prefix: str) -> str | None:
@@ -129,22 +117,6 @@ def charger_id(prefix: str) -> str | None:
 
 def _is_noise(token: str) -> bool:
     return bool(_DATE.match(token) or _TIME.match(token)) or token.lower() in _NOT_AN_ID
-
-
-def _body_problem(kind: int, frame: list[Any]) -> str | None:
-    if kind == CALL:
-        if not isinstance(frame[2], str) or not frame[2]:
-            return f"the action {frame[2]!r} is not a non-empty string"
-        if not isinstance(frame[3], dict):
-            return "the payload of a CALL is a JSON object"
-    elif kind == CALLRESULT:
-        if not isinstance(frame[2], dict):
-            return "the payload of a CALLRESULT is a JSON object"
-    elif not (isinstance(frame[2], str) and isinstance(frame[3], str)):
-        return "a CALLERROR carries an error code and a description, both strings"
-    elif not isinstance(frame[4], dict):
-        return "the error details of a CALLERROR are a JSON object"
-    return None
 
 
 def _bare(number: int, text: str, charger: str | None, payload: dict[str, Any]) -> Message:
@@ -176,5 +148,8 @@ def _diagnose(text: str) -> str:
     except orjson.JSONDecodeError as exc:
         return f"the JSON is broken: {exc}"
     if isinstance(value, list):
-        return frame_problem(value) or "not an OCPP-J frame"
+        try:
+            parse_frame(value)
+        except FrameProblem as problem:
+            return problem.description
     return "not an OCPP-J frame"

@@ -35,6 +35,8 @@ def _what(version: str, action: str, response: bool) -> str:
 def frame(s: Subject) -> Verdict:
     if s.message.problem is not None:
         return bad(s.message.problem)
+    if s.message.deviations:
+        return bad("; ".join(s.message.deviations))
     if s.message.bare:
         return ok(f"a bare {s.message.action} payload, checked as its request")
     return ok("a well-formed OCPP-J frame")

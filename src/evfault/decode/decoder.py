@@ -14,13 +14,12 @@ import orjson
 from evfault.catalog.catalog import Catalog, default_catalog
 from evfault.decode import ocpp16, ocpp201
 from evfault.decode.build import positional_builder
+from evfault.decode.frames import CALL, Frame, FrameProblem, find_json, parse_value
 from evfault.decode.interpret import Interpreter
 from evfault.decode.model import Decoded, DecodeWarning
 from evfault.decode.rules import Rule, show, warn
-from evfault.decode.text import find_json
 from evfault.decode.vendors import VendorRegistry, default_registry
 
-CALL, CALLRESULT, CALLERROR = 2, 3, 4
 STATUS_NOTIFICATION = "StatusNotification"
 NOTIFY_EVENT = "NotifyEvent"
 
@@ -123,33 +122,35 @@ class Decoder:
         return replace(decoded, prefix=prefix) if prefix else decoded
 
     def _frame(self, frame: list[object], version: str | None) -> Decoded:
-        if len(frame) == 4 and frame[0] == CALL:
-            _, message_id, action, payload = frame
-            if type(message_id) is str and type(action) is str and type(payload) is dict:
-                if action == STATUS_NOTIFICATION:
-                    if version is None and ("errorCode" in payload or "status" in payload):
-                        # The hot path: a 1.6 StatusNotification, nothing to reconcile.
-                        report, found = ocpp16.status_notification(payload, self.interpreter)
-                        return _build_decoded(
-                            ocpp16.VERSION, action, message_id, (report,), found, payload
-                        )
-                    return self._status_notification(payload, version, message_id, ())
-                return self._payload(action, payload, version, message_id)
-        kind = frame[0] if frame else None
-        if kind in (CALLRESULT, CALLERROR) and type(kind) is int:
+        try:
+            parsed = parse_value(frame)
+        except FrameProblem as problem:
+            return self._odd_frame(frame, version, problem)
+        if parsed.kind != CALL:
             # Answers from the central system carry no charger faults.
-            return Decoded(message_id=_message_id(frame), warnings=_answer_shape(frame))
-        return self._odd_frame(frame, version)
+            return Decoded(message_id=parsed.message_id, warnings=_deviations(parsed))
+        action, payload, message_id = parsed.action, parsed.payload, parsed.message_id
+        if action == STATUS_NOTIFICATION:
+            if version is None and ("errorCode" in payload or "status" in payload):
+                # The hot path: a 1.6 StatusNotification, nothing to reconcile.
+                report, found = ocpp16.status_notification(payload, self.interpreter)
+                return _build_decoded(
+                    ocpp16.VERSION, action, message_id, (report,), found, payload
+                )
+            return self._status_notification(payload, version, message_id, ())
+        return self._payload(action, payload, version, message_id)
 
-    def _odd_frame(self, frame: list[object], version: str | None) -> Decoded:
+    def _odd_frame(self, frame: list[object], version: str | None,
+                   problem: FrameProblem) -> Decoded:
         """A CALL that bends the OCPP-J shape: decode what can be read, say what was wrong."""
-        if len(frame) < 4 or frame[0] != CALL or type(frame[0]) is not int:
-            return Decoded(warnings=(_frame_warning(frame),))
+        warning = _frame_warning(problem.description)
+        if len(frame) < 4 or problem.kind != CALL:
+            return Decoded(message_id=problem.message_id, warnings=(warning,))
         action, payload = frame[2], frame[3]
         if not isinstance(action, str) or not isinstance(payload, dict):
-            return Decoded(message_id=_message_id(frame), warnings=(_frame_warning(frame),))
-        decoded = self._payload(action, payload, version, _message_id(frame))
-        return _add_warnings(decoded, [_frame_warning(frame)])
+            return Decoded(message_id=problem.message_id, warnings=(warning,))
+        decoded = self._payload(action, payload, version, problem.message_id)
+        return _add_warnings(decoded, [warning])
 
     # -- payloads ------------------------------------------------------------------------------
 
@@ -243,24 +244,12 @@ def _family(version: str) -> str:
     return "1.6" if version == "1.6" else "2"
 
 
-def _message_id(frame: list[object]) -> str | None:
-    message_id = frame[1] if len(frame) > 1 else None
-    return message_id if isinstance(message_id, str) else None
+def _deviations(frame: Frame) -> tuple[DecodeWarning, ...]:
+    return tuple(_frame_warning(text) for text in frame.deviations)
 
 
-def _answer_shape(frame: list[object]) -> tuple[DecodeWarning, ...]:
-    expected = 3 if frame[0] == CALLRESULT else 5
-    if len(frame) == expected and isinstance(frame[1], str):
-        return ()
-    return (_frame_warning(frame),)
-
-
-def _frame_warning(frame: list[object]) -> DecodeWarning:
-    return warn(
-        Rule.FRAME_SHAPE,
-        f"{show(frame)} is not an OCPP-J frame: expected [2, id, action, payload], "
-        "[3, id, payload] or [4, id, code, description, details].",
-    )
+def _frame_warning(description: str) -> DecodeWarning:
+    return warn(Rule.FRAME_SHAPE, f"not an OCPP-J frame: {description}.")
 
 
 def _version_warning(asked: str, shape: str) -> DecodeWarning:

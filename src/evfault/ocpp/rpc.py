@@ -15,9 +15,8 @@ from typing import Any
 
 import orjson
 
-CALL, CALLRESULT, CALLERROR = 2, 3, 4
-MAX_MESSAGE_ID = 36  # OCPP-J: the message id is a string of at most 36 characters
-UNKNOWN_ID = "-1"  # 2.0.1 §4.2.3: the id to use when the incoming one cannot be read
+from evfault.decode import frames
+from evfault.decode.frames import CALL, CALLERROR, CALLRESULT, UNKNOWN_ID, Problem
 
 
 class Fault(StrEnum):
@@ -34,12 +33,14 @@ class Fault(StrEnum):
     TYPE = "TypeConstraintViolation"
     GENERIC = "GenericError"
     RPC_FRAMEWORK = "RpcFrameworkError"
+    MESSAGE_TYPE = "MessageTypeNotSupported"  # 2.0.1 §4.3: a message type number it does not know
 
 
 _SPELLING_16 = {
     Fault.FORMAT: "FormationViolation",
     Fault.OCCURRENCE: "OccurenceConstraintViolation",
     Fault.RPC_FRAMEWORK: "FormationViolation",  # 1.6 has no RpcFrameworkError
+    Fault.MESSAGE_TYPE: "FormationViolation",  # nor MessageTypeNotSupported
 }
 
 
@@ -87,43 +88,28 @@ class RpcError(Exception):
 Frame = Call | CallResult | CallError
 
 
-def _message_id(frame: list[Any]) -> str:
-    if len(frame) < 2 or not isinstance(frame[1], str) or not frame[1]:
-        raise RpcError(Fault.RPC_FRAMEWORK, "the message id is missing or not a string")
-    if len(frame[1]) > MAX_MESSAGE_ID:
-        raise RpcError(Fault.RPC_FRAMEWORK, "the message id is longer than 36 characters")
-    return frame[1]
-
-
-def _call(frame: list[Any], message_id: str) -> Call:
-    if len(frame) != 4:
-        raise RpcError(Fault.FORMAT, "a CALL has exactly 4 elements", message_id)
-    action, payload = frame[2], frame[3]
-    if not isinstance(action, str) or not action:
-        raise RpcError(Fault.FORMAT, "the action name is missing or not a string", message_id)
-    if not isinstance(payload, dict):
-        raise RpcError(Fault.FORMAT, "the payload must be a JSON object", message_id)
-    return Call(message_id, action, payload)
+_PROBLEM_FAULTS = {
+    Problem.NOT_JSON: Fault.FORMAT,
+    Problem.NOT_A_FRAME: Fault.RPC_FRAMEWORK,
+    Problem.UNKNOWN_TYPE: Fault.MESSAGE_TYPE,
+    Problem.BAD_CALL: Fault.FORMAT,
+}
 
 
 def parse_frame(text: str | bytes) -> Frame:
-    """Parse one incoming OCPP-J frame; raise RpcError describing what is wrong with it."""
+    """Parse one incoming OCPP-J frame (with the one parser, decode/frames.py); raise RpcError
+    describing what is wrong with it."""
     try:
-        frame = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        raise RpcError(Fault.FORMAT, "the frame is not valid JSON") from None
-    if not isinstance(frame, list) or not frame:
-        raise RpcError(Fault.RPC_FRAMEWORK, "an OCPP-J frame must be a non-empty JSON array")
-    kind = frame[0]
-    message_id = _message_id(frame)
-    if kind == CALL:
-        return _call(frame, message_id)
-    if kind == CALLRESULT and len(frame) == 3:
-        return CallResult(message_id, frame[2])
-    if kind == CALLERROR and len(frame) in (4, 5):
-        details = frame[4] if len(frame) == 5 else None
-        return CallError(message_id, str(frame[2]), str(frame[3]), details)
-    raise RpcError(Fault.RPC_FRAMEWORK, f"unknown message type {kind!r}", message_id)
+        frame = frames.parse_text(text)
+    except frames.FrameProblem as problem:
+        raise RpcError(_PROBLEM_FAULTS[problem.problem], problem.description,
+                       problem.message_id or UNKNOWN_ID) from None
+    if frame.kind == CALL:
+        return Call(frame.message_id, frame.action or "", frame.payload)
+    if frame.kind == CALLRESULT:
+        return CallResult(frame.message_id, frame.payload)
+    return CallError(frame.message_id, frame.error_code or "", frame.error_description or "",
+                     frame.payload)
 
 
 def call_result(message_id: str, payload: Any) -> str:
