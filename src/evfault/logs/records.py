@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import orjson
 
 from evfault.conformance.frames import charger_id as prefix_charger_id
-from evfault.decode.text import find_json
+from evfault.decode.frames import find_json
 
 IN, OUT = "in", "out"
 
