@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
-SECTION_NAMES = ("Server", "Chargers", "Operators", "Limits", "Scan", "Sites")
+SECTION_NAMES = ("Server", "Chargers", "Operators", "Limits", "Scan", "Drivers", "Sites")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +130,19 @@ class Settings:
     scan_store_dir: str = setting(
         "", "Folder for the screen photos drivers agree to share (metadata stripped); "
         "empty: never keep one.", section="Scan")
+    public_url: str = setting(
+        "", "Address drivers reach this server at (https://charge.example.com): QR codes on "
+        "the chargers point at its /c/{id}; empty: the address the request came to.",
+        section="Drivers")
+    public_streams: int = setting(
+        2_000, "Live driver pages (/c/{id}) open at once across all chargers; more poll "
+        "instead.", section="Drivers", minimum=0)
+    public_streams_per_charger: int = setting(
+        50, "Live driver pages open at once for one charger; more poll instead.",
+        section="Drivers", minimum=0)
+    driver_reports_per_hour: int = setting(
+        5, "Problem reports one address may send in an hour (0: the form is closed).",
+        section="Drivers", minimum=0)
     sites: str = setting(
         "", "Site file (YAML): fuse limits, chargers, meters and EMS to load-manage "
         "(docs/sites.md); empty: sites only as managed through the API.", section="Sites")

@@ -14,7 +14,18 @@ from starlette.types import Lifespan
 
 from evfault.auth.service import Trust
 from evfault.context import Services
-from evfault.web import api, docs, events, login, pages, scan, sites, trust_api, trust_pages
+from evfault.web import (
+    api,
+    docs,
+    driver_pages,
+    events,
+    login,
+    pages,
+    scan,
+    sites,
+    trust_api,
+    trust_pages,
+)
 from evfault.web.auth import AuthMiddleware
 from evfault.web.http import (
     ApiError,
@@ -37,6 +48,7 @@ def web_routes() -> list[BaseRoute]:
         *scan.routes(),
         *sites.routes(),
         *docs.routes(),
+        *driver_pages.routes(),
         *pages.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]

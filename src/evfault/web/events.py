@@ -7,7 +7,7 @@ connectivity change). A subscriber that fell behind gets `resync`: reload, don't
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 import orjson
@@ -68,7 +68,7 @@ def encode(item: Delivery, now: datetime, catalog: Catalog) -> str:
     return frame("resync", {})
 
 
-def _drain(sub: Subscription, first: Delivery) -> list[Delivery]:
+def drain(sub: Subscription, first: Delivery) -> list[Delivery]:
     """The change that woke us plus whatever queued behind it, so a storm costs few writes."""
     items = [first]
     while len(items) < BATCH and not isinstance(items[-1], Resync):
@@ -79,7 +79,7 @@ def _drain(sub: Subscription, first: Delivery) -> list[Delivery]:
     return items
 
 
-async def _next(sub: Subscription, stop: asyncio.Event) -> Delivery | None:
+async def next_change(sub: Subscription, stop: asyncio.Event) -> Delivery | None:
     """The next change; None on a quiet interval or when the stream must end."""
     getter = asyncio.ensure_future(sub.get())
     stopper = asyncio.ensure_future(stop.wait())
@@ -101,24 +101,30 @@ async def stream(services: Services, sub: Subscription, stop: asyncio.Event) -> 
     now = services.clock()
     yield f"retry: {RETRY_MS}\n" + frame("hello", {"server_time": shapes.iso(now)})
     while not stop.is_set():
-        item = await _next(sub, stop)
+        item = await next_change(sub, stop)
         if item is None:
             if not stop.is_set():
                 yield ": keep-alive\n\n"
             continue
         now = services.clock()
-        yield "".join(encode(i, now, services.catalog) for i in _drain(sub, item))
+        yield "".join(encode(i, now, services.catalog) for i in drain(sub, item))
+
+
+Body = Callable[[Subscription, asyncio.Event], AsyncIterator[str]]
 
 
 class EventStreamResponse(StreamingResponse):
     """A stream that always gives back its bus subscription, however the request ends."""
 
-    def __init__(self, services: Services, registry: StreamRegistry) -> None:
+    def __init__(self, services: Services, registry: StreamRegistry,
+                 body: Body | None = None) -> None:
+        """`body` writes the stream from the subscription (default: every change, encoded)."""
         self._sub = services.bus.subscribe()
         self._registry = registry
         self._stop = registry.open()
+        writer = body or (lambda sub, stop: stream(services, sub, stop))
         super().__init__(
-            stream(services, self._sub, self._stop),
+            writer(self._sub, self._stop),
             media_type="text/event-stream",
             headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
         )

@@ -1,0 +1,89 @@
+"""The public charger page /c/{id} in a real headless Chromium, against a real evfault server
+driven by the `ocpp` package's ChargePoint: a fault shows and clears without a reload.
+Runs on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from chargers import boot16, charger16, send_status16
+from evfault.web.i18n import default_strings
+from test_browser_support import (
+    LIVE_MS,
+    browser_fixture,  # noqa: F401 - provides the `browser` fixture
+    needs_chromium,
+    open_page,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_chromium]
+
+STRINGS = default_strings()
+EVGO = "com.evgo.mrec"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
+
+
+async def wait_page_live(page: Any) -> None:
+    await page.wait_for_selector('#charger-live[data-state="live"]', timeout=10_000)
+
+
+def connector(page: Any, number: int) -> Any:
+    return page.locator(f'#connectors li[data-connector="{number}"]')
+
+
+async def test_a_driver_sees_a_fault_arrive_and_clear_without_reloading(
+    start_server: Any, browser: Any
+) -> None:
+    server = await start_server()
+    url = f"{server.address.http}/c/DRV-LIVE-1?lang=de"
+    async with charger16(server.address.ocpp, "DRV-LIVE-1") as cp:
+        await boot16(cp, vendor="EVgo Test", model="MREC-1")
+        await send_status16(cp, status="Available")
+        page, watch = await open_page(browser, url, **PHONE)
+        await wait_page_live(page)
+        await page.evaluate("window.__sameDocument = true")
+        one = connector(page, 1)
+        await page.locator('#connectors li[data-connector="1"][data-state="ready"]').wait_for(
+            timeout=LIVE_MS)
+
+        await send_status16(cp, errorCode="OtherError", status="Finishing", vendorId=EVGO,
+                            vendorErrorCode="F001", info="1.11",
+                            timestamp="2026-01-10T14:51:17Z")
+        fault = one.locator('.driver-error[data-code="F001"]')
+        await fault.wait_for(timeout=LIVE_MS)
+        assert await one.get_attribute("data-state") == "faulted"
+        assert STRINGS["de"]("driver.state.faulted") in await one.inner_text()
+        assert STRINGS["de"]("driver.what_now") in await one.inner_text()
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page is {width} px wide on a 390 px phone"
+
+        await send_status16(cp, errorCode="NoError", status="Available")
+        await fault.wait_for(state="detached", timeout=LIVE_MS)
+        await page.locator('#connectors li[data-connector="1"][data-state="ready"]').wait_for(
+            timeout=LIVE_MS)
+        assert await page.evaluate("window.__sameDocument") is True  # never reloaded
+        assert watch.problems == []
+        await page.context.close()
+
+
+async def test_no_language_scrolls_sideways_on_a_phone(start_server: Any, browser: Any) -> None:
+    server = await start_server()
+    charger_id = "DRV-PHONE-WITH-A-RATHER-LONG-NAME-01"
+    async with charger16(server.address.ocpp, charger_id) as cp:
+        await boot16(cp)
+        await send_status16(cp, errorCode="GroundFailure", status="Faulted")
+        await send_status16(cp, connectorId=2, status="Available")
+        for lang in STRINGS.languages:
+            page, watch = await open_page(
+                browser, f"{server.address.http}/c/{quote(charger_id)}?lang={lang}", **PHONE)
+            await wait_page_live(page)
+            await connector(page, 1).locator(".driver-error").first.wait_for(timeout=LIVE_MS)
+            await page.click("#lang-picker > summary")
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"/c/ in {lang} is {width} px wide"
+            assert watch.problems == []
+            await page.context.close()
