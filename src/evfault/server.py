@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 
+from evfault.alerts.service import Alerts, check_settings
 from evfault.auth.service import Trust
 from evfault.bus import InProcessBus
 from evfault.catalog.catalog import default_catalog
@@ -111,6 +112,7 @@ class Server:
         self.settings = settings
         self._gate = gate  # tests may bring their own; the charger registry's otherwise
         self.trust: Trust | None = None
+        self.alerts: Alerts | None = None
         self.clock = clock
         self.node = node
         self.services: Services | None = None
@@ -125,6 +127,7 @@ class Server:
         context = server_context(self.settings)  # bad TLS files fail before anything opens
         trust = Trust(self.settings, self.clock)  # so does a setting the registry cannot use
         sites = load_sites(self.settings.sites) if self.settings.sites else []  # and a site file
+        check_settings(self.settings)  # and a rules file with a mistake in it
         raise_fd_limit()
         store = open_store(self.settings.db)
         await store.start()
@@ -137,14 +140,18 @@ class Server:
         await trust.attach(self.central)
         self.services.commander = Commander(self.central, trust.store,
                                             timeout=self.settings.command_timeout)
+        self.alerts = Alerts(self.settings, store, self.clock)
+        await self.alerts.start()
         self.app = build_app(self.services, self.central, trust)
         self.sites = SiteManager(self.services, sites)
         self.app.state.sites = self.sites
+        self.app.state.alerts = self.alerts
         self.listener = Listener(self.app, self.settings, self.services.gate,
                                  session_opener(self.central), context)
         try:
             port = await self.listener.start(self.settings.host, self.settings.port, reuse_port)
         except BaseException:
+            await self.alerts.stop()
             await self.central.stop()
             await trust.stop()
             await store.close()
@@ -164,6 +171,8 @@ class Server:
             await self.central.stop()
         if self.listener:
             await self.listener.stop()
+        if self.alerts:
+            await self.alerts.stop()
         if self.trust:
             await self.trust.stop()
         if self.services:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
-SECTION_NAMES = ("Server", "Chargers", "Operators", "Limits", "Scan", "Drivers", "Sites")
+SECTION_NAMES = ("Server", "Chargers", "Operators", "Limits", "Scan", "Drivers", "Sites", "Alerts")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +146,32 @@ class Settings:
     sites: str = setting(
         "", "Site file (YAML): fuse limits, chargers, meters and EMS to load-manage "
         "(docs/sites.md); empty: sites only as managed through the API.", section="Sites")
+    rules: str = setting(
+        "", "Self-healing and alert rules (YAML file, docs/alerts.md); empty: the rules last "
+        "stored, else the built-in defaults.", section="Alerts")
+    smtp_host: str = setting("", "SMTP server that alert e-mail is handed to; empty: none.",
+                             section="Alerts")
+    smtp_port: int = setting(25, "Port of the SMTP server.", section="Alerts",
+                             minimum=1, maximum=65535)
+    smtp_user: str = setting("", "SMTP login name; empty: send without logging in.",
+                             section="Alerts")
+    smtp_password: str = setting("", "SMTP password.", section="Alerts")
+    smtp_from: str = setting("evfault@localhost", "Sender address of alert e-mail.",
+                             section="Alerts")
+    smtp_tls: str = setting("auto", "SMTP encryption: auto (STARTTLS when the server offers "
+                            "it), starttls, tls or none.", section="Alerts",
+                            choices=("auto", "starttls", "tls", "none"))
+    webhook_secret: str = setting(
+        "", "Key of the HMAC-SHA256 signature on alert webhooks (X-Evfault-Signature); "
+        "without one, webhooks are not sent.", section="Alerts")
+    alert_interval: float = setting(5.0, "Seconds between two checks of the alert rules.",
+                                    section="Alerts", minimum=0.01)
+    alert_attempts: int = setting(
+        8, "Attempts to deliver one alert message before it is marked failed.",
+        section="Alerts", minimum=1)
+    alert_retry_delay: float = setting(
+        30.0, "Seconds before the first retry of an alert message; doubled each time, at "
+        "most an hour.", section="Alerts", minimum=0)
 
     def __post_init__(self) -> None:
         for one in TABLE:

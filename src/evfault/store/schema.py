@@ -299,3 +299,45 @@ commands = Table(
     Column("node", String),
     Index(None, "charger_id", "sent_at"),
 )
+
+
+# ---- alerts: the outbox and the rules (migration 0004_alerts) -------------------------------
+
+# One row per message and channel, written before it is sent and marked when delivered: a
+# restart loses none, and the unique key lets no node write the same message twice.
+alert_outbox = Table(
+    "alert_outbox",
+    metadata,
+    _id_column(),
+    Column("key", String, nullable=False, unique=True),  # message key + channel number
+    Column("message_key", String, nullable=False),  # the webhook's Idempotency-Key
+    Column("rule", String, nullable=False),
+    Column("kind", String, nullable=False),  # alert | repeat | resolved
+    Column("seq", Integer, nullable=False),
+    Column("subject", String, nullable=False),  # incident id, or offline:<charger id>
+    Column("charger_id", String, nullable=False),
+    Column("channel", String, nullable=False),  # email | webhook
+    Column("target", String, nullable=False),  # addresses, or the URL
+    Column("payload", Text, nullable=False),  # JSON: what the message says
+    Column("state", String, nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    Column("last_error", Text),
+    Index(None, "state", "next_attempt_at"),
+    Index(None, "created_at"),
+    Index(None, "charger_id", "created_at"),
+)
+
+# Every version of the rules document; the newest is in force. Kept whole, so who changed
+# what stays readable.
+rule_sets = Table(
+    "rule_sets",
+    metadata,
+    _id_column(),
+    Column("text", Text, nullable=False),
+    Column("source", String, nullable=False),  # file:<path> or api
+    Column("actor", String, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
