@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evfault.ocpp.guard import Bounds, guard, storable
+from evfault.ocpp.guard import Bounds, guard
 from evfault.ocpp.rpc import Fault, RpcError
+from evfault.store.times import storable
 
 BOUNDS = Bounds(max_codes=4, max_text=40)
 

@@ -444,6 +444,32 @@ async def test_a_failing_batch_fails_its_writer_only(store: SqlStore) -> None:
     assert (await store.messages("CP2"))[0].raw == "ok99"
 
 
+async def test_a_bad_batch_is_isolated_by_halves_not_one_by_one(
+        store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evfault.store.loop_writer import LoopGroupWriter
+    from evfault.store.writer import GroupWriter
+
+    calls = 0
+    for cls in (LoopGroupWriter, GroupWriter):
+        real = cls._write
+
+        def counted(self: Any, *args: Any, _real: Any = real) -> None:
+            nonlocal calls
+            calls += 1
+            _real(self, *args)
+
+        monkeypatch.setattr(cls, "_write", counted)
+    bad = WriteBatch(messages=[MessageRow("CP1", "in", at(0), None)])  # type: ignore[arg-type]
+    goods = [write(store, messages=[MessageRow("CP2", "in", at(n), f"ok{n}")]) for n in range(64)]
+    outcomes = await asyncio.gather(*goods[:32], store.write(bad), *goods[32:],
+                                    return_exceptions=True)
+    assert isinstance(outcomes[32], IntegrityError)
+    assert len(await store.messages("CP2", limit=100)) == 64
+    # One try of the group, then halves down to the bad batch: 1 + 2·log2(65) ≈ 15 writes;
+    # one by one it took 1 + 65.
+    assert calls <= 20
+
+
 async def test_a_failed_commit_fails_its_group_and_the_writer_carries_on(
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

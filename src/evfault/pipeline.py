@@ -18,7 +18,7 @@ from datetime import datetime
 
 from evfault.decode.model import DecodeWarning
 from evfault.ocpp.admission import Registration
-from evfault.ocpp.guard import Bounds, guard, storable
+from evfault.ocpp.guard import Bounds, guard
 from evfault.ocpp.outcome import Handler, HandlerContext, Outcome, transaction_ids
 from evfault.ocpp.rpc import (
     Call,
@@ -118,7 +118,7 @@ class MessagePath:
         """A frame answered with a CALLERROR: both frames are logged, nothing is tracked."""
         answer = call_error(error, version)
         batch = WriteBatch(messages=[
-            MessageRow(charger_id, "in", received_at, storable(text), action, error.message_id),
+            MessageRow(charger_id, "in", received_at, text, action, error.message_id),
             MessageRow(charger_id, "out", received_at, answer, action, error.message_id),
         ])
         return Processed(batch, answer=answer, error=error, action=action,
@@ -132,8 +132,7 @@ class MessagePath:
         outcome = self._run(handler, charger_id, call, received_at, registration)
         answer = call_result(call.message_id, outcome.response)
         batch = WriteBatch(
-            messages=[MessageRow(charger_id, "in", received_at, storable(raw), call.action,
-                                 call.message_id),
+            messages=[MessageRow(charger_id, "in", received_at, raw, call.action, call.message_id),
                       MessageRow(charger_id, "out", received_at, answer, call.action,
                                  call.message_id)],
             chargers=[outcome.charger or ChargerUpdate(charger_id, last_seen=received_at)],
@@ -181,8 +180,7 @@ class MessagePath:
 
     def _reply(self, charger_id: str, frame: CallResult | CallError, raw: str, at: datetime
                ) -> Processed:
-        batch = WriteBatch(messages=[MessageRow(charger_id, "in", at, storable(raw), None,
-                                                frame.message_id)],
+        batch = WriteBatch(messages=[MessageRow(charger_id, "in", at, raw, None, frame.message_id)],
                            chargers=[ChargerUpdate(charger_id, last_seen=at)])
         return Processed(batch, reply=frame, message_id=frame.message_id)
 

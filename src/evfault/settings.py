@@ -119,6 +119,15 @@ class Settings:
     max_message_size: int = setting(
         1024 * 1024, "Largest WebSocket message from a charger (bytes); larger: closed with 1009.",
         section="Limits", minimum=1)
+    max_codes_per_message: int = setting(
+        32, "Most codes one StatusNotification (or events one NotifyEvent) may carry; the rest "
+        "are flagged, counted and not stored.", section="Limits", minimum=1)
+    max_info_length: int = setting(
+        500, "Longest info or vendorErrorCode text kept from one message (characters).",
+        section="Limits", minimum=1)
+    max_open_incidents: int = setting(
+        64, "Most incidents open at once on one connector; further codes are counted, not "
+        "opened.", section="Limits", minimum=1)
     scan_max_upload: int = setting(8_000_000, "Largest screen photo accepted, in bytes.",
                                    section="Scan", minimum=1)
     scan_max_pixels: int = setting(

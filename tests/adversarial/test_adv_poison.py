@@ -58,6 +58,12 @@ async def test_poisoned_frames_never_change_memory(start_server: Any) -> None:
                             status(3, "F003", timestamp="2026-11-28T15:12:12"))  # no offset
         assert answer[0] == 3
 
+        answer = await call(ws, "p\x005", "Heartbeat", {})  # a NUL in the message id
+        assert answer[:2] == [3, "p\x005"]
+        await ws.send('[2, "p6", "Heart\x00beat", {}]')  # a raw NUL: not JSON at all
+        answer = json.loads(await asyncio.wait_for(ws.recv(), 60))
+        assert answer[:3] == [4, "-1", "FormationViolation"]
+
     stored = {i.connector_id: i for i in await store.active_incidents("CP-POISON")}
     tracked = {i.connector_id: i for i in server.central.tracker.active("CP-POISON")}
     assert sorted(stored) == sorted(tracked) == [1, 2, 3]  # memory equals the history
@@ -68,7 +74,7 @@ async def test_poisoned_frames_never_change_memory(start_server: Any) -> None:
         assert incident.opened_at == incident.opened_received_at
     logged = await store.messages("CP-POISON", limit=100)
     assert sorted(m.message_id for m in logged if m.direction == "out") == [
-        "p1", "p2", "p3", "p4"]
+        "-1", "p1", "p2", "p3", "p4", "p\ufffd5"]
 
     for ws in others:
         await ws.close()

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from evfault.context import Services
+from evfault.ocpp.guard import Bounds
 from evfault.pipeline import MessagePath, PathConfig, Processed, tick_batch
 from evfault.tracking.model import Change, ConnectivityChange
 from evfault.tracking.tracker import Tracker, TrackerConfig
@@ -37,11 +38,14 @@ def tracker_config(services: Services) -> TrackerConfig:
         offline_grace=s.offline_grace,
         silence_heartbeats=s.silence_heartbeats,
         heartbeat_interval=s.heartbeat_interval,
+        max_open_incidents=s.max_open_incidents,
     )
 
 
 def path_config(services: Services) -> PathConfig:
-    return PathConfig(heartbeat_interval=services.settings.heartbeat_interval)
+    s = services.settings
+    return PathConfig(heartbeat_interval=s.heartbeat_interval,
+                      bounds=Bounds(s.max_codes_per_message, s.max_info_length))
 
 
 def new_incident_id() -> str:

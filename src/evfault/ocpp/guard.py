@@ -10,8 +10,8 @@ the server more than a bounded amount of work. So before a payload reaches a han
   `max_text` characters, a NotifyEvent its first `max_codes` events; the excess is flagged and
   counted, never stored or tracked.
 
-The raw frame is still logged as it came (with NULs made storable, see `storable`), so the
-history shows exactly what the charger sent and what it was answered.
+The raw frame is still logged as it came (with NULs made storable, see store/times.py), so
+the history shows exactly what the charger sent and what it was answered.
 """
 
 from __future__ import annotations
@@ -65,11 +65,6 @@ def guard(version: str, action: str, payload: dict[str, Any], message_id: str, r
     if bound is not None:
         payload, dropped = bound(payload, bounds, warnings)
     return Guarded(payload, tuple(warnings), dropped)
-
-
-def storable(text: str) -> str:
-    """Text the database can hold: NUL (refused by PostgreSQL) becomes U+FFFD."""
-    return text.replace(NUL, REPLACEMENT) if NUL in text else text
 
 
 # ---- values the database cannot hold --------------------------------------------------------

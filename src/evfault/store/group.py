@@ -21,7 +21,7 @@ from evfault.store.model import (
     StatusEventRow,
     WriteBatch,
 )
-from evfault.store.times import as_utc
+from evfault.store.times import as_utc, storable
 from evfault.tracking.model import ConnectivityChange, Incident, StatusChange
 
 Params = dict[str, Any]
@@ -205,7 +205,14 @@ def _add_batch(
 
 
 def _message(row: MessageRow, encode: TimeEncoder) -> LogRow:
-    return (row.charger_id, row.direction, encode(row.at), row.action, row.message_id, row.raw)
+    # A frame is logged as it came, but a NUL (PostgreSQL refuses it in text) must not fail
+    # the whole group: the frame and the message id a charger chose are made storable.
+    message_id, raw = row.message_id, row.raw
+    if message_id is not None:
+        message_id = storable(message_id)
+    if raw is not None:  # NOT NULL: the database refuses a batch without a frame, as it should
+        raw = storable(raw)
+    return (row.charger_id, row.direction, encode(row.at), row.action, message_id, raw)
 
 
 def _status_event(row: StatusEventRow, encode: TimeEncoder) -> LogRow:

@@ -18,3 +18,8 @@ def as_utc(value: datetime) -> datetime:
 def iso_utc(value: datetime) -> str:
     """Fixed-width ISO 8601 text, so that SQLite's text comparison orders instants correctly."""
     return as_utc(value).isoformat(timespec="microseconds")
+
+
+def storable(text: str) -> str:
+    """Text every backend can hold: NUL (refused by PostgreSQL) becomes U+FFFD."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text

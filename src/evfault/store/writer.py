@@ -6,8 +6,8 @@ PostgreSQL), commits once, and only then resolves the futures. While it commits,
 gathers, so under load a single fsync covers hundreds of messages and the disk bounds the rate
 of commits, not of messages.
 
-When a group's transaction fails, its batches are retried one by one, each in its own
-transaction, so that one bad batch fails only its own writer; when the connection itself is
+When a group's transaction fails, its halves are retried, each in its own transaction, and
+theirs in turn, so that one bad batch fails only its own writer; when the connection itself is
 lost, every batch of the group fails with that error and the next group reconnects.
 
 SQLite uses loop_writer.py instead, which keeps the same promises with less GIL contention.
@@ -146,25 +146,16 @@ class GroupWriter:
             self._statements.execute(connection, rows)
 
     def _after_failure(self, group: list[Pending], exc: Exception) -> None:
-        """Retry one by one so that one bad batch fails only its own writer."""
+        """Retry each half, and their halves, so that one bad batch fails only its own writer
+        (about 2·log2(n) transactions for a rare bad batch, not n)."""
         if len(group) == 1 or lost_connection(exc):
             log.warning("store: a group of %d batches failed: %s", len(group), exc)
             self._record(group, failed=len(group))
             resolve(group, exc)
             return
-        for pending in group:
-            self._commit_alone(pending)
-
-    def _commit_alone(self, pending: Pending) -> None:
-        try:
-            self._write([pending.batch])
-        except Exception as exc:
-            log.warning("store: a batch failed and was not written: %s", exc)
-            self._record([pending], failed=1)
-            resolve([pending], exc)
-            return
-        self._record([pending], failed=0)
-        resolve([pending], None)
+        middle = len(group) // 2
+        self._commit_or_isolate(group[:middle])
+        self._commit_or_isolate(group[middle:])
 
     def _record(self, group: list[Pending], failed: int) -> None:
         self.stats.groups += 1
