@@ -58,7 +58,7 @@ def _root(
 # Modules that define commands; each has `register(app)`.
 COMMAND_MODULES: tuple[str, ...] = (
     "serve_cmd", "demo_cmd", "catalog_cmds", "sim_cmd", "check_cmd", "decode_cmd",
-    "chargers_cmd", "users_cmd", "scan_cmd", "analyze_cmd", "export_cmd",
+    "chargers_cmd", "users_cmd", "scan_cmd", "analyze_cmd", "export_cmd", "command_cmd",
 )
 
 

@@ -16,6 +16,7 @@ from evfault.auth.service import Trust
 from evfault.context import Services
 from evfault.web import (
     api,
+    commands_api,
     docs,
     driver_pages,
     events,
@@ -44,6 +45,7 @@ def web_routes() -> list[BaseRoute]:
         *login.routes(),
         *trust_api.routes(),
         *trust_pages.routes(),
+        *commands_api.routes(),
         *api.routes(),
         *scan.routes(),
         *sites.routes(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from evfault.web.openapi_commands import command_paths, command_schemas
 from evfault.web.openapi_sites import site_paths, site_schemas
 from evfault.web.openapi_trust import (
     LOGGED_IN,
@@ -268,6 +269,7 @@ def schemas() -> dict[str, Schema]:
         "Dashboard": dashboard_schema(),
         **trust_schemas(),
         **site_schemas(),
+        **command_schemas(),
     }
 
 
@@ -458,7 +460,7 @@ def document() -> dict[str, Any]:
                                               "the audit log."},
         ],
         "paths": public_marked({**code_paths(), **operator_paths(), **trust_paths(),
-                               **site_paths()}),
+                               **site_paths(), **command_paths()}),
         "components": {"schemas": schemas(), "securitySchemes": SECURITY_SCHEMES},
         "security": LOGGED_IN,
     }
