@@ -102,7 +102,8 @@ def analysis(replayed: Replayed, since: datetime | None, until: datetime | None
         return {"read": read, "report": None}
     history = report.History(list(replayed.incidents.values()), replayed.status_changes,
                              replayed.connectivity, replayed.chargers)
-    return {"read": read, "report": report.build(history, Window(first, last))}
+    return {"read": read,
+            "report": report.build(history, Window(first, last), replayed.exclusions)}
 
 
 def summary(result: dict[str, Any]) -> str:

@@ -3,7 +3,8 @@
 
 The first line names the format and each charger's OCPP version; then, in time order, one line
 per frame (`{"at", "charger", "dir", "frame"}`) and one per connectivity change the server
-recorded (`{"at", "charger", "online", "reason"}`). Rows are streamed from the database, so a
+recorded (`{"at", "charger", "online", "reason"}`); operators' outage exclusions come first
+(`{"outage", "reason", "notes"}`). Rows are streamed from the database, so a
 log of any size exports in constant memory.
 """
 
@@ -22,15 +23,14 @@ import typer
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from evfault.cli.settings_options import DEFAULT_DB, DbOpt, checked_db
 from evfault.errors import UserError
 from evfault.logs.formats import EXPORT_FORMAT
 from evfault.store import history
 from evfault.store.engines import reader_engine
+from evfault.store.exclusions import exclusions
 from evfault.store.urls import normalise_url
 
-DbOpt = Annotated[str, typer.Option("--db", envvar="EVFAULT_DB",
-                                    help="The server's database URL (sqlite:///… or "
-                                    "postgresql://…).")]
 OutOpt = Annotated[str, typer.Option("--out", "-o", help="Where to write (.gz compresses); "
                                      "- for standard output.")]
 WhenOpt = Annotated[str | None, typer.Option(help="A time like 2026-07-01 or "
@@ -43,14 +43,14 @@ def register(app: typer.Typer) -> None:
     app.command("export")(export_command)
 
 
-def export_command(db: DbOpt, out: OutOpt = "-", since: WhenOpt = None,
+def export_command(db: DbOpt = DEFAULT_DB, out: OutOpt = "-", since: WhenOpt = None,
                    until: WhenOpt = None) -> None:
     """Write the server's stored message log as a file `evfault analyze` reads."""
     from evfault.cli.analyze_cmd import when
 
     start, end = when(since, "--since"), when(until, "--until")
     try:
-        url = normalise_url(db)
+        url = normalise_url(checked_db(db))
     except ValueError as exc:
         raise UserError(str(exc)) from None
     if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
@@ -75,6 +75,10 @@ def write_export(connection: Connection, stream: TextIO, since: datetime | None,
               "chargers": history.protocols(connection)}
     stream.write(orjson.dumps(header).decode() + "\n")
     count = 1
+    for outage_id, excluded in exclusions(connection).items():
+        stream.write(orjson.dumps({"outage": outage_id, "reason": excluded.reason,
+                                   "notes": excluded.notes}).decode() + "\n")
+        count += 1
     for at, _, row in history.log_rows(connection, since, until):
         stream.write(orjson.dumps({"at": at, **row}).decode() + "\n")
         count += 1

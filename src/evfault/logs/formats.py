@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from evfault.logs.records import (
+    Excluded,
     Frame,
     Header,
     Link,
@@ -106,6 +107,8 @@ def _export_row(number: int, row: dict[str, Any]) -> Record:
         if at is None:
             raise ValueError("no time")
         return Link(number, at, row["charger"], bool(row["online"]))
+    if "outage" in row:
+        return Excluded(number, str(row["outage"]), int(row["reason"]), str(row.get("notes", "")))
     if row.get("format") == EXPORT_FORMAT:
         return Header(number, dict(row.get("chargers") or {}))
     raise ValueError("unknown row")

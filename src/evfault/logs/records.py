@@ -51,12 +51,22 @@ class Header:
 
 
 @dataclass(frozen=True, slots=True)
+class Excluded:
+    """An operator's exclusion of an outage, as an `evfault export` carries it."""
+
+    line: int
+    outage_id: str
+    reason: int
+    notes: str
+
+
+@dataclass(frozen=True, slots=True)
 class Unreadable:
     line: int
     reason: str
 
 
-Record = Frame | Link | Header | Unreadable
+Record = Frame | Link | Header | Excluded | Unreadable
 
 _KINDS = ("2", "3", "4")
 _ISO = re.compile(

@@ -11,7 +11,6 @@ charger went quiet); other logs have no such records and are judged by their sil
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,8 +18,9 @@ from datetime import datetime
 import orjson
 
 from evfault.analytics.model import ChargerInfo
+from evfault.analytics.uptime import Exclusion
 from evfault.conformance.schemas import version_of
-from evfault.logs.records import IN, OUT, Frame, Header, Link, Record, Unreadable
+from evfault.logs.records import IN, OUT, Excluded, Frame, Header, Link, Record, Unreadable
 from evfault.pipeline import HANDLERS, MessagePath, PathConfig
 from evfault.tracking.config import TrackerConfig
 from evfault.tracking.model import (
@@ -49,6 +49,7 @@ class Replayed:
     rejected: int = 0  # frames the server would have answered with a CALLERROR
     unreadable: int = 0
     reasons: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, why)
+    exclusions: dict[str, Exclusion] = field(default_factory=dict)  # from an export
     first: datetime | None = None
     last: datetime | None = None
 
@@ -79,6 +80,8 @@ class Replay:
                 self._link(record)
             elif isinstance(record, Header):
                 self._header(record)
+            elif isinstance(record, Excluded):
+                self._excluded(source, record)
             else:
                 self._unreadable(source, record)
             if self.stopped:
@@ -145,6 +148,12 @@ class Replay:
         else:
             self._apply(path.disconnected(record.charger_id, record.at).changes)
 
+    def _excluded(self, source: str, record: Excluded) -> None:
+        try:
+            self.result.exclusions[record.outage_id] = Exclusion(record.reason, record.notes)
+        except ValueError as exc:
+            self._unreadable(source, Unreadable(record.line, str(exc)))
+
     def _unreadable(self, source: str, record: Unreadable) -> None:
         self.result.unreadable += 1
         if len(self.result.reasons) < MAX_REASONS:
@@ -191,7 +200,3 @@ class Replay:
                 result.status_changes.append(change)
             elif isinstance(change, ConnectivityChange):
                 result.connectivity.append(change)
-
-
-def read_counter(replayed: Replayed) -> Counter[str]:
-    return Counter(reason for _, _, reason in replayed.reasons)

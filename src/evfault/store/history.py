@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, or_, select
+from sqlalchemy import Connection, Select, and_, case, func, or_, select, text
 
 from evfault.analytics.model import ChargerInfo
 from evfault.analytics.report import History
@@ -23,6 +23,11 @@ from evfault.tracking.model import ConnectivityChange, StatusChange
 STREAM_ROWS = 5000  # rows a server-side cursor fetches at a time
 
 _m, _c, _s, _i = schema.messages, schema.connectivity, schema.status_changes, schema.incidents
+# Written out literally: a partial index serves a query only when its condition appears as is.
+OUTAGE_ROWS = text("(status IN ('Faulted', 'Unavailable') OR previous IN ('Faulted', "
+                   "'Unavailable'))")
+SESSION_ROWS = text("(previous IN ('Charging', 'SuspendedEV', 'SuspendedEVSE', 'Occupied') AND "
+                    "status NOT IN ('Charging', 'SuspendedEV', 'SuspendedEVSE', 'Occupied'))")
 
 
 # ---- the export -------------------------------------------------------------------------------
@@ -89,16 +94,28 @@ def history(connection: Connection, since: datetime, until: datetime) -> History
 
 def _status_changes(connection: Connection, since: datetime, until: datetime
                     ) -> list[StatusChange]:
-    inside = select(_s).where(_s.c.at >= since, _s.c.at < until)
-    # The status each port was in when the window opened: its latest change before `since`.
+    """Only the changes into and out of Faulted / Unavailable (the outage index's rows): the
+    status periods the uptime rules read are exactly those, whatever happened in between."""
+    inside = select(_s).where(OUTAGE_ROWS, _s.c.at >= since, _s.c.at < until)
+    # The port's state when the window opened: its latest such change before `since`.
     latest = (select(_s.c.charger_id, _s.c.connector_id, func.max(_s.c.at).label("at"))
-              .where(_s.c.at < since).group_by(_s.c.charger_id, _s.c.connector_id).subquery())
-    before = select(_s).join(latest, and_(_s.c.charger_id == latest.c.charger_id,
-                                          _s.c.connector_id == latest.c.connector_id,
-                                          _s.c.at == latest.c.at))
+              .where(OUTAGE_ROWS, _s.c.at < since)
+              .group_by(_s.c.charger_id, _s.c.connector_id).subquery())
+    before = select(_s).where(OUTAGE_ROWS).join(
+        latest, and_(_s.c.charger_id == latest.c.charger_id,
+                     _s.c.connector_id == latest.c.connector_id, _s.c.at == latest.c.at))
     rows = [*connection.execute(before), *connection.execute(inside)]
     return [StatusChange(r.charger_id, r.connector_id, r.status, r.at, r.previous,
                          bool(r.time_flagged)) for r in rows]
+
+
+def session_ends(connection: Connection, since: datetime, until: datetime) -> tuple[int, int]:
+    """(sessions that ended, of which with an error) in the window, as analytics/sessions.py
+    counts them: a change out of a charging status, failed when into Faulted / Unavailable."""
+    failed = func.sum(case((_s.c.status.in_(schema.OUT_STATUSES), 1), else_=0))
+    row = connection.execute(select(func.count(), failed).where(
+        SESSION_ROWS, _s.c.at >= since, _s.c.at < until)).one()
+    return int(row[0] or 0), int(row[1] or 0)
 
 
 def _connectivity(connection: Connection, since: datetime, until: datetime

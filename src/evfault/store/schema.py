@@ -341,3 +341,34 @@ rule_sets = Table(
     Column("actor", String, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+
+# ---- reliability reports (migration 0005) ---------------------------------------------------
+
+# An operator's reason why an outage does not count against uptime (23 CFR 680.116(b)(3)).
+# Outages are computed, not stored; their id is a hash of port and start (analytics/uptime.py),
+# so an exclusion keeps pointing at its outage however often the report is recomputed.
+outage_exclusions = Table(
+    "outage_exclusions",
+    metadata,
+    Column("outage_id", String, primary_key=True),
+    Column("charger_id", String, nullable=False),
+    Column("connector_id", Integer, nullable=False),
+    Column("outage_start", UtcDateTime, nullable=False),
+    Column("reason", Integer, nullable=False),  # 1–6, EV-ChART excluded_outage_reason
+    Column("notes", Text, nullable=False),
+    Column("set_by", String, nullable=False),
+    Column("set_at", UtcDateTime, nullable=False),
+    Index(None, "outage_start"),
+)
+
+OUT_STATUSES = ("Faulted", "Unavailable")
+SESSION_STATUSES = ("Charging", "SuspendedEV", "SuspendedEVSE", "Occupied")
+_sc = status_changes.c
+# Only the changes that open or close an outage, and those that end a charging session.
+OUTAGE_CHANGE = _sc.status.in_(OUT_STATUSES) | _sc.previous.in_(OUT_STATUSES)
+SESSION_END = _sc.previous.in_(SESSION_STATUSES) & _sc.status.not_in(SESSION_STATUSES)
+Index("ix_status_changes_outage", _sc.at, sqlite_where=OUTAGE_CHANGE,
+      postgresql_where=OUTAGE_CHANGE)
+Index("ix_status_changes_session_end", _sc.at, sqlite_where=SESSION_END,
+      postgresql_where=SESSION_END)
