@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import signal
+import socket
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -16,6 +18,10 @@ from evfault.cli.settings_options import with_settings
 from evfault.errors import UserError
 from evfault.settings import Settings
 
+# Libraries whose INFO lines say nothing an operator acts on (Alembic's "Context impl
+# SQLiteImpl", "Will assume non-transactional DDL" on every start); --log-level debug shows them.
+QUIET_LOGGERS = ("alembic",)
+
 
 def configure_logging(level: str) -> None:
     numeric = logging.getLevelName(level.upper())
@@ -23,6 +29,9 @@ def configure_logging(level: str) -> None:
         raise UserError(f"--log-level must be debug, info, warning or error, not {level!r}.")
     logging.basicConfig(level=numeric, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet = numeric if numeric <= logging.DEBUG else max(numeric, logging.WARNING)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(quiet)
 
 
 def stop_on_signals() -> asyncio.Event:
@@ -35,14 +44,52 @@ def stop_on_signals() -> asyncio.Event:
 
 
 async def start_or_explain(server: Any, settings: Settings) -> Any:
-    """Start the server; a port that cannot be used becomes one sentence."""
+    """Start the server; what stops it (port, address, database, files) becomes one sentence."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         return await server.start()
+    except socket.gaierror:
+        raise UserError(f"cannot find the address {settings.host!r}; give --host an IP "
+                        "address or a name this machine can resolve.") from None
     except OSError as exc:
-        raise UserError(f"cannot listen on {settings.host}:{settings.port} "
-                        f"({exc.strerror or exc}); pick another --port.") from None
-    except ValueError as exc:  # an unusable database URL
+        raise UserError(_listen_problem(exc, settings)) from None
+    except SQLAlchemyError as exc:
+        raise UserError(f"cannot open the database {redact(settings.db)} ({_first_line(exc)}); "
+                        "check that it runs and that --db is right.") from None
+    except ValueError as exc:  # an unusable database URL, setting, certificate or site file
         raise UserError(str(exc)) from None
+
+
+def _listen_problem(exc: OSError, settings: Settings) -> str:
+    where = f"{settings.host}:{settings.port}"
+    if exc.errno == errno.EADDRINUSE:
+        return f"port {settings.port} is in use on {settings.host}; stop what uses it or " \
+               "pick another --port."
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"{settings.host} is not an address of this machine; pick another --host."
+    if exc.errno == errno.EACCES:
+        return f"not allowed to listen on {where} (ports below 1024 need privileges); " \
+               "pick another --port."
+    if exc.filename:  # a TLS file or site file that cannot be read
+        return f"cannot read {exc.filename} ({exc.strerror or exc})."
+    return f"cannot listen on {where} ({exc.strerror or exc}); pick another --host or --port."
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's own reason (psycopg's 'Connection refused'), without SQLAlchemy's wrapping."""
+    cause = getattr(exc, "orig", None) or exc
+    text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    return text.rstrip(".")
+
+
+def redact(url: str) -> str:
+    """A database URL without its password, safe to print."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not at or ":" not in credentials:
+        return url
+    return f"{scheme}{sep}{credentials.split(':', 1)[0]}:***@{host}"
 
 
 async def run_server(settings: Settings, announce: Callable[[str], None]) -> None:

@@ -117,6 +117,9 @@ class ConnectionCounter:
         return self._per_address.get(address, 0)
 
 
+SCALE_CHARGERS = 10_000
+
+
 def raise_fd_limit() -> int:
     """Lift the soft descriptor limit to the hard one where allowed; return the limit in force.
 
@@ -130,5 +133,7 @@ def raise_fd_limit() -> int:
             soft = target
         except (ValueError, OSError) as exc:
             log.warning("could not raise the open-file limit from %d to %d: %s", soft, target, exc)
-    log.info("open-file limit: %d descriptors (about that many chargers at most)", soft)
+    # Said only when it bites (the design's 10,000 chargers): a normal start stays quiet.
+    report = log.warning if soft < SCALE_CHARGERS else log.debug
+    report("open-file limit: %d descriptors (about that many chargers at most)", soft)
     return soft

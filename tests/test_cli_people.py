@@ -1,0 +1,94 @@
+"""Mistakes people make at the command line get one sentence and a non-zero exit, never a
+traceback; a normal start says only what a person needs. Each runs the real command."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+WAIT_S = 120  # generous: the machine may be busy
+
+
+def evfault(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "evfault", *args], capture_output=True,
+                          text=True, timeout=WAIT_S, stdin=subprocess.DEVNULL,
+                          env={**os.environ, "COLUMNS": "80"}, check=False)  # type: ignore[call-overload]
+
+
+def one_sentence(done: subprocess.CompletedProcess[str]) -> str:
+    """The one line a failed command printed (asserting there is exactly one)."""
+    assert done.returncode not in (0, None), done
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert "Traceback" not in done.stderr + done.stdout
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("evfault: ") and lines[0].endswith("."), lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield taken.getsockname()[1]
+
+
+def test_a_busy_port(busy_port: int, tmp_path: Path) -> None:
+    line = one_sentence(evfault("serve", "--port", str(busy_port),
+                                "--db", f"sqlite:///{tmp_path / 'e.db'}"))
+    assert f"port {busy_port} is in use on 127.0.0.1" in line
+    assert "--port" in line
+
+
+@pytest.mark.parametrize("host", ["999.1.1.1", "no-such-host.invalid"])
+def test_a_host_that_is_no_address(host: str, tmp_path: Path) -> None:
+    line = one_sentence(evfault("serve", "--host", host, "--port", "0",
+                                "--db", f"sqlite:///{tmp_path / 'e.db'}"))
+    assert f"cannot find the address {host!r}" in line and "--host" in line
+
+
+def test_an_unreachable_postgresql(busy_port: int) -> None:
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    line = one_sentence(evfault("serve", "--port", "0",
+                                "--db", f"postgresql://evfault:s3cret@127.0.0.1:{port}/x"))
+    assert f"cannot open the database postgresql://evfault:***@127.0.0.1:{port}/x" in line
+    assert "s3cret" not in line
+    assert "--db" in line
+
+
+def test_explain_into_head_exits_zero() -> None:
+    reader = subprocess.Popen([sys.executable, "-m", "evfault", "explain", "F001"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env={**os.environ, "COLUMNS": "20"})  # long output: many lines
+    assert reader.stdout is not None and reader.stderr is not None
+    first = [reader.stdout.readline() for _ in range(3)]
+    reader.stdout.close()  # what `| head -3` does after three lines
+    assert reader.wait(timeout=WAIT_S) == 0
+    assert b"F001" in b"".join(first)
+    assert b"Traceback" not in reader.stderr.read()
+
+
+def test_a_normal_start_prints_no_library_chatter(tmp_path: Path) -> None:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "evfault", "serve", "--port", "0",
+         "--db", f"sqlite:///{tmp_path / 'fresh.db'}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    assert server.stdout is not None
+    try:
+        first = server.stdout.readline()
+        assert first.startswith("evfault is running: dashboard http://127.0.0.1:")
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, errors = server.communicate(timeout=WAIT_S)
+    assert server.returncode == 0
+    assert "alembic" not in errors and "INFO" not in errors, errors
+    assert "Traceback" not in errors
