@@ -113,7 +113,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "serve": "serve_cmd", "demo": "demo_cmd", "explain": "catalog_cmds",
     "codes": "catalog_cmds", "simulate": "sim_cmd", "check": "check_cmd",
     "decode": "decode_cmd", "chargers": "chargers_cmd", "users": "users_cmd",
-    "scan": "scan_cmd",
+    "scan": "scan_cmd", "analyze": "analyze_cmd", "export": "export_cmd",
 }
 
 
