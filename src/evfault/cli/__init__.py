@@ -114,6 +114,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "codes": "catalog_cmds", "simulate": "sim_cmd", "check": "check_cmd",
     "decode": "decode_cmd", "chargers": "chargers_cmd", "users": "users_cmd",
     "scan": "scan_cmd", "analyze": "analyze_cmd", "export": "export_cmd",
+    "command": "command_cmd",
 }
 
 
