@@ -87,3 +87,29 @@ async def test_no_language_scrolls_sideways_on_a_phone(start_server: Any, browse
             assert width <= 390, f"/c/ in {lang} is {width} px wide"
             assert watch.problems == []
             await page.context.close()
+
+
+async def test_the_qr_code_on_the_page_opens_that_page(start_server: Any, browser: Any) -> None:
+    """The picture the browser shows, read by a QR reader, is this page's own address."""
+    import cv2
+    import numpy as np
+
+    server = await start_server()
+    async with charger16(server.address.ocpp, "DRV-QR-1") as cp:
+        await boot16(cp)
+        await send_status16(cp, status="Available")
+        page, watch = await open_page(browser, f"{server.address.http}/c/DRV-QR-1", **PHONE)
+        image = page.locator("#page-qr")
+        await image.scroll_into_view_if_needed()
+        await page.wait_for_function(
+            "document.getElementById('page-qr').complete"
+            " && document.getElementById('page-qr').naturalWidth > 0")
+        shot = await image.screenshot()
+        picture = cv2.imdecode(np.frombuffer(shot, np.uint8), cv2.IMREAD_GRAYSCALE)
+        text, points, _ = cv2.QRCodeDetector().detectAndDecode(picture)
+        assert points is not None
+        assert text == f"{server.address.http}/c/DRV-QR-1"
+        await page.goto(text)  # and that address is the page
+        assert await page.locator("#charger-id").inner_text() == "DRV-QR-1"
+        assert watch.problems == []
+        await page.context.close()

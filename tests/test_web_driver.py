@@ -129,10 +129,13 @@ async def test_text_a_charger_sent_is_escaped(client: httpx.AsyncClient) -> None
     assert unknown and unknown[0]["title"] == STRINGS["en"]("driver.unknown_title")
 
 
-async def test_the_page_needs_no_login(client: httpx.AsyncClient) -> None:
-    for path in ("/c/CP-1", "/c/CP-1/status.json"):
-        response = await client.get(path, follow_redirects=False)
-        assert response.status_code == 200, path
+async def test_the_page_needs_no_login(sqlite_url: str) -> None:
+    store = await start_store(sqlite_url, standard_fleet())
+    async with client_for(create_app(services_for(store)), role=None) as client:
+        for path in ("/c/CP-1", "/c/CP-1/status.json", "/c/CP-1/qr.svg"):
+            response = await client.get(path, follow_redirects=False)
+            assert response.status_code == 200, path
+    await store.close()
 
 
 # ---- pure parts ------------------------------------------------------------------------------
