@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any
 
 from evfault.web.openapi_commands import command_paths, command_schemas
+from evfault.web.openapi_drivers import DRIVER_TAG, driver_paths
 from evfault.web.openapi_reports import report_paths, report_schemas
 from evfault.web.openapi_sites import site_paths, site_schemas
 from evfault.web.openapi_trust import (
@@ -459,11 +460,13 @@ def document() -> dict[str, Any]:
             {"name": "service", "description": "Health of the server."},
             {"name": "sites", "description": "Fuse limits shared by chargers, meters and EMS."},
             {"name": "reports", "description": "MTTR, NEVI uptime, outages and EV-ChART."},
+            DRIVER_TAG,
             {"name": "access", "description": "The charger registry, refused connections and "
                                               "the audit log."},
         ],
         "paths": public_marked({**code_paths(), **operator_paths(), **trust_paths(),
-                               **site_paths(), **command_paths(), **report_paths()}),
+                               **site_paths(), **command_paths(), **report_paths(),
+                               **driver_paths()}),
         "components": {"schemas": schemas(), "securitySchemes": SECURITY_SCHEMES},
         "security": LOGGED_IN,
     }
