@@ -55,6 +55,10 @@ class Settings:
                              choices=("debug", "info", "warning", "error"))
     node: str = setting(
         "", "Name of this node (default: the host name); nodes sharing a database must differ.")
+    workers: int = setting(
+        1, "Processes serving the one port (SO_REUSEPORT), each a node of its own named "
+        "NODE-wN; 0: one per core. Above 1, every worker keeps serving every charger's "
+        "events and commands only with a bus between them.", minimum=0, maximum=256)
     heartbeat_interval: int = setting(
         300, "Heartbeat interval (s) sent to chargers in BootNotification responses.",
         section="Chargers", minimum=1)
@@ -236,6 +240,12 @@ class Setting:
             return _range_words(low, high)
         return ""
 
+    def text(self, value: Any) -> str:
+        """`value` as its environment variable would spell it (parse reads it back)."""
+        if self.type is bool:
+            return "true" if value else "false"
+        return repr(value) if self.type is float else str(value)
+
     def parse(self, raw: str) -> Any:
         """The value an environment variable's text stands for."""
         if self.type is bool:
@@ -284,6 +294,11 @@ def _table() -> tuple[Setting, ...]:
 
 TABLE: tuple[Setting, ...] = _table()
 BY_NAME: dict[str, Setting] = {s.name: s for s in TABLE}
+
+
+def to_env(settings: Settings) -> dict[str, str]:
+    """Every setting as its EVFAULT_* variable: what from_env turns back into `settings`."""
+    return {one.env: one.text(getattr(settings, one.name)) for one in TABLE}
 
 
 def from_env(environ: Mapping[str, str] | None = None) -> Settings:

@@ -157,8 +157,10 @@ class Accounts:
 
     # ---- one-time links --------------------------------------------------------------------
 
-    def issue_link(self, user_id: int | None, ttl: timedelta = LINK_TTL) -> str:
-        token = secrets.token_urlsafe(32)
+    def issue_link(self, user_id: int | None, ttl: timedelta = LINK_TTL,
+                   token: str | None = None) -> str:
+        """A one-time link's token (`token` when given: the workers of one server share it)."""
+        token = token or secrets.token_urlsafe(32)
         self._links[token_hash(token)] = LinkGrant(user_id, self.clock() + ttl)
         return token
 

@@ -43,12 +43,12 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def start_or_explain(server: Any, settings: Settings) -> Any:
+async def start_or_explain(server: Any, settings: Settings, reuse_port: bool = False) -> Any:
     """Start the server; what stops it (port, address, database, files) becomes one sentence."""
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
-        return await server.start()
+        return await server.start(reuse_port=reuse_port)
     except socket.gaierror:
         raise UserError(f"cannot find the address {settings.host!r}; give --host an IP "
                         "address or a name this machine can resolve.") from None
@@ -94,25 +94,41 @@ def redact(url: str) -> str:
 
 async def run_server(settings: Settings, announce: Callable[[str], None]) -> None:
     from evfault.server import Server
+    from evfault.workers import WorkerRole, orphaned, run_workers, worker_count
 
+    role = WorkerRole.from_env()
+    count = 1 if role else worker_count(settings)
+    if count > 1:
+        await run_workers(settings, count, announce, stop_on_signals())
+        return
     server = Server(settings)
-    address = await start_or_explain(server, settings)
+    address = await start_or_explain(server, settings, reuse_port=role is not None)
     announce(f"evfault is running: dashboard {address.http}/  API {address.http}/api/v1  "
              f"OCPP {address.ocpp}/{{chargePointId}}")
-    await announce_first_run(server, address, announce)
+    await announce_first_run(server, address, announce, role)
     stop = stop_on_signals()
+    watch = asyncio.ensure_future(orphaned(stop)) if role is not None else None
     serving = asyncio.ensure_future(server.serve_forever())
     waiter = asyncio.ensure_future(stop.wait())
     await asyncio.wait({waiter, serving}, return_when=asyncio.FIRST_COMPLETED)
     waiter.cancel()
+    if watch is not None:
+        watch.cancel()
     await server.stop()
 
 
-async def announce_first_run(server: Any, address: Any, announce: Callable[[str], None]) -> None:
-    """With no user yet, a one-time link that makes the first admin (as Jupyter prints its)."""
+async def announce_first_run(server: Any, address: Any, announce: Callable[[str], None],
+                             role: Any = None) -> None:
+    """With no user yet, a one-time link that makes the first admin (as Jupyter prints its).
+
+    Workers of one supervisor all accept the supervisor's token (a browser's next request may
+    reach another worker); worker 0 prints it.
+    """
     accounts = server.trust.accounts
     if not await accounts.has_users():
-        token = accounts.issue_link(None)
+        token = accounts.issue_link(None, token=role.first_run_token if role else None)
+        if role is not None and role.index != 0:
+            return
         announce(f"No user yet. Open {address.http}/login/first?token={token} to create the "
                  "first admin (the link works once, for an hour).")
 
