@@ -99,3 +99,76 @@ async def test_a_wrong_password_is_refused_before_any_call(start_server: Any,
                             password="right-password-123") as charger:
         results = await charger.run_calls()
     assert results[0]["ok"] and results[0]["result"]["status"] == "Accepted"
+
+
+# ---- evfault's own calls, checked by the other implementation ---------------------------------
+# ocpp-rpc in strict mode validates every call it receives: a call of evfault's that breaks the
+# schema is answered with a CALLERROR and never reaches the handler, so the command would fail.
+
+ACCEPTED = {"status": "Accepted"}
+COMMANDS_16: list[tuple[str, dict[str, Any], str, dict[str, Any]]] = [
+    ("reset", {"type": "hard"}, "Reset", ACCEPTED),
+    ("trigger_message", {"message": "StatusNotification", "connector_id": 1}, "TriggerMessage",
+     ACCEPTED),
+    ("unlock_connector", {"connector_id": 1}, "UnlockConnector", {"status": "Unlocked"}),
+    ("change_availability", {"connector_id": 0, "available": False}, "ChangeAvailability",
+     ACCEPTED),
+    ("remote_start", {"id_tag": "TAG-1", "connector_id": 1}, "RemoteStartTransaction", ACCEPTED),
+    ("remote_stop", {"transaction_id": 42}, "RemoteStopTransaction", ACCEPTED),
+    ("get_configuration", {"keys": ["HeartbeatInterval"]}, "GetConfiguration",
+     {"configurationKey": [{"key": "HeartbeatInterval", "readonly": False, "value": "300"}]}),
+    ("change_configuration", {"key": "HeartbeatInterval", "value": 120}, "ChangeConfiguration",
+     ACCEPTED),
+    ("get_diagnostics", {"location": "ftp://logs.example.com/up"}, "GetDiagnostics",
+     {"fileName": "diag.zip"}),
+    ("clear_cache", {}, "ClearCache", ACCEPTED),
+    ("data_transfer", {"vendor_id": "com.example", "data": "ping"}, "DataTransfer", ACCEPTED),
+]
+COMMANDS_201: list[tuple[str, dict[str, Any], str, dict[str, Any]]] = [
+    ("reset", {"type": "soft"}, "Reset", ACCEPTED),
+    ("trigger_message", {"message": "StatusNotification", "connector_id": 1}, "TriggerMessage",
+     ACCEPTED),
+    ("unlock_connector", {"connector_id": 1}, "UnlockConnector", {"status": "Unlocked"}),
+    ("change_availability", {"connector_id": 1, "available": True}, "ChangeAvailability",
+     ACCEPTED),
+    ("remote_start", {"id_tag": "TAG-1", "connector_id": 1}, "RequestStartTransaction",
+     ACCEPTED),
+    ("remote_stop", {"transaction_id": "tx-42"}, "RequestStopTransaction", ACCEPTED),
+    ("get_configuration", {"keys": ["OCPPCommCtrlr.HeartbeatInterval"]}, "GetVariables",
+     {"getVariableResult": [{"attributeStatus": "Accepted", "attributeValue": "300",
+                             "component": {"name": "OCPPCommCtrlr"},
+                             "variable": {"name": "HeartbeatInterval"}}]}),
+    ("change_configuration", {"key": "OCPPCommCtrlr.HeartbeatInterval", "value": "120"},
+     "SetVariables",
+     {"setVariableResult": [{"attributeStatus": "Accepted",
+                             "component": {"name": "OCPPCommCtrlr"},
+                             "variable": {"name": "HeartbeatInterval"}}]}),
+    ("get_diagnostics", {"location": "https://logs.example.com/up"}, "GetLog",
+     {"status": "Accepted", "filename": "log.tgz"}),
+    ("clear_cache", {}, "ClearCache", ACCEPTED),
+    ("data_transfer", {"vendor_id": "com.example", "data": "ping"}, "DataTransfer", ACCEPTED),
+]
+
+
+@pytest.mark.parametrize(("protocol", "boot", "commands"), [
+    ("ocpp1.6", boot16(), COMMANDS_16),
+    ("ocpp2.0.1", ["BootNotification", {"reason": "PowerUp", "chargingStation": {
+        "vendorName": "EVerest", "model": "Yeti"}}], COMMANDS_201),
+], ids=["1.6", "2.0.1"])
+async def test_every_command_passes_the_other_implementations_schema_check(
+        start_server: Any, tmp_path: Path, protocol: str, boot: list[Any],
+        commands: list[tuple[str, dict[str, Any], str, dict[str, Any]]]) -> None:
+    server = await start_server()
+    identity = f"RPC-CMD-{protocol[-3:].replace('.', '')}"
+    answers = {action: answer for _, _, action, answer in commands}
+    async with node_charger(tmp_path, server.address.ocpp, identity, protocol, [boot],
+                            answers=answers) as charger:
+        await charger.run_calls()
+        for command, args, action, answer in commands:
+            outcome = await server.services.commander.send(identity, command, args,
+                                                           actor="interop-test")
+            handled = await charger.next_handled()
+            assert handled["handled"] == action, (command, handled)
+            assert handled.get("unanswered") is not True
+            assert outcome.action == action and outcome.answer == answer, (command, outcome)
+            assert outcome.error is None, (command, outcome.error)
