@@ -8,7 +8,8 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.analytics_support import (
+
+from analytics_support import (
     CP1_EXCLUDED_MIN,
     CP1_OUTAGE_MIN,
     CP1_UPTIME,
@@ -18,7 +19,6 @@ from tests.analytics_support import (
     YEAR,
     at,
 )
-
 from evfault.analytics import (
     ChargerInfo,
     Exclusion,

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import orjson
 import pytest
-from tests.analytics_support import (
+from typer.testing import CliRunner
+
+from analytics_support import (
     CP1_OUTAGE_MIN,
     CP2_OUTAGE_MIN,
     YEAR,
@@ -17,8 +19,6 @@ from tests.analytics_support import (
     status,
     uptime_script,
 )
-from typer.testing import CliRunner
-
 from evfault.cli import _register, app
 from evfault.store.engines import reader_engine
 from evfault.store.history import history

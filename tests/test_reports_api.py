@@ -15,7 +15,8 @@ import orjson
 import pytest
 from openapi_schema_validator import OAS30Validator
 from starlette.applications import Starlette
-from tests.analytics_support import (
+
+from analytics_support import (
     CP1_EXCLUDED_MIN,
     CP1_OUTAGE_MIN,
     CP1_UPTIME,
@@ -24,12 +25,11 @@ from tests.analytics_support import (
     run_script,
     uptime_script,
 )
-from tests.test_analyze import cli
-from tests.test_web_support import client_for, services_for, start_store, trusted
-
 from evfault.analytics.uptime import outage_id
 from evfault.web.app import create_app
 from evfault.web.openapi import document
+from test_analyze import cli
+from test_web_support import client_for, services_for, start_store, trusted
 
 END = datetime(2027, 1, 1, tzinfo=UTC)
 YEAR_Q = "since=2026-01-01T00:00:00Z&until=2027-01-01T00:00:00Z"
