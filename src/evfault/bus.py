@@ -1,8 +1,13 @@
 """Live changes from the OCPP side to whoever watches (dashboard streams, alerts).
 
-The in-process bus fans every change out to its subscribers. A subscriber that falls behind
-never slows the publisher: its queue is bounded, and on overflow it is told to resync (the
-dashboard then reloads its state from the store) instead of receiving a partial stream.
+The in-process bus fans every change out to its subscribers. With several nodes
+(evfault.nats_bus) the same bus also carries the changes other nodes made: a subscriber that
+acts on a charger (self-healing, alerts) subscribes with `local_only=True` and hears only the
+changes of the chargers this node holds, so each change is acted on exactly once.
+
+A subscriber that falls behind never slows the publisher: its queue is bounded, and on overflow
+it is told to resync (the dashboard then reloads its state from the store) instead of receiving
+a partial stream.
 """
 
 from __future__ import annotations
@@ -23,8 +28,9 @@ Delivery = Change | Resync
 
 
 class Subscription:
-    def __init__(self, bus: InProcessBus, maxsize: int) -> None:
+    def __init__(self, bus: InProcessBus, maxsize: int, local_only: bool = False) -> None:
         self._bus = bus
+        self.local_only = local_only
         self._queue: asyncio.Queue[Delivery] = asyncio.Queue(maxsize)
         self._overflowed = False
 
@@ -79,8 +85,14 @@ class InProcessBus:
         for sub in tuple(self._subscribers):
             sub._offer(change)
 
-    def subscribe(self, maxsize: int = 10_000) -> Subscription:
-        sub = Subscription(self, maxsize)
+    def deliver_remote(self, change: Change) -> None:
+        """A change another node made: to every subscriber but the local-only ones."""
+        for sub in tuple(self._subscribers):
+            if not sub.local_only:
+                sub._offer(change)
+
+    def subscribe(self, maxsize: int = 10_000, local_only: bool = False) -> Subscription:
+        sub = Subscription(self, maxsize, local_only)
         self._subscribers.add(sub)
         return sub
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import secrets
+import socket
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +23,7 @@ from evfault.bus import InProcessBus
 from evfault.catalog.catalog import default_catalog
 from evfault.commands.commander import Commander
 from evfault.context import Services, utc_now
+from evfault.nats_bus import NatsBus
 from evfault.net.limits import raise_fd_limit
 from evfault.net.listener import Listener, SessionOpener
 from evfault.net.tls import server_context
@@ -32,7 +35,8 @@ from evfault.ocpp.endpoint import OcppHandler, open_session
 from evfault.settings import Settings
 from evfault.sites.config import load_sites
 from evfault.sites.manager import SiteManager
-from evfault.store.sql import open_store
+from evfault.store.accounts import secret
+from evfault.store.sql import SqlStore, open_store
 from evfault.web.app import close_event_streams, create_app
 
 log = logging.getLogger("evfault")
@@ -131,15 +135,20 @@ class Server:
         raise_fd_limit()
         store = open_store(self.settings.db)
         await store.start()
-        self.services = Services(self.settings, store, InProcessBus(), default_catalog(),
+        node = self.node or self.settings.node or socket.gethostname()
+        bus = NatsBus(self.settings.bus, node) if self.settings.bus else InProcessBus()
+        self.services = Services(self.settings, store, bus, default_catalog(),
                                  clock=self.clock, gate=self._gate or trust.gate)
-        self.central = CentralSystem(self.services, node=self.node or self.settings.node or None)
+        self.central = CentralSystem(self.services, node=node)
         await self.central.start()
         self.trust = trust
         await trust.start()
         await trust.attach(self.central)
-        self.services.commander = Commander(self.central, trust.store,
-                                            timeout=self.settings.command_timeout)
+        if isinstance(bus, NatsBus):
+            await self._join(bus, trust, store)
+        self.services.commander = Commander(
+            self.central, trust.store, timeout=self.settings.command_timeout,
+            remote=bus if isinstance(bus, NatsBus) else None)
         self.alerts = Alerts(self.settings, store, self.clock)
         await self.alerts.start()
         self.app = build_app(self.services, self.central, trust)
@@ -152,6 +161,8 @@ class Server:
             port = await self.listener.start(self.settings.host, self.settings.port, reuse_port)
         except BaseException:
             await self.alerts.stop()
+            if isinstance(bus, NatsBus):
+                await bus.stop()
             await self.central.stop()
             await trust.stop()
             await store.close()
@@ -161,6 +172,20 @@ class Server:
         self.address = Address(self.settings.host, port, context is not None)
         tune_gc()
         return self.address
+
+    async def _join(self, bus: NatsBus, trust: Trust, store: SqlStore) -> None:
+        """Join the other nodes on this database over NATS (or undo the start and say why)."""
+        assert self.central is not None
+        cluster = await trust.store.write(secret, "bus-cluster", secrets.token_hex(8))
+        try:
+            await bus.start(cluster)
+            await bus.serve_calls(self.central)
+        except BaseException:
+            await bus.stop()
+            await self.central.stop()
+            await trust.stop()
+            await store.close()
+            raise
 
     async def stop(self) -> None:
         if self.app is not None:
@@ -173,6 +198,8 @@ class Server:
             await self.listener.stop()
         if self.alerts:
             await self.alerts.stop()
+        if self.services and isinstance(self.services.bus, NatsBus):
+            await self.services.bus.stop()
         if self.trust:
             await self.trust.stop()
         if self.services:

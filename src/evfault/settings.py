@@ -59,6 +59,9 @@ class Settings:
         1, "Processes serving the one port (SO_REUSEPORT), each a node of its own named "
         "NODE-wN; 0: one per core. Above 1, every worker keeps serving every charger's "
         "events and commands only with a bus between them.", minimum=0, maximum=256)
+    bus: str = setting(
+        "", "NATS server joining several nodes on one database (nats://HOST:PORT): live "
+        "changes and commands reach every node; empty: this node alone.")
     heartbeat_interval: int = setting(
         300, "Heartbeat interval (s) sent to chargers in BootNotification responses.",
         section="Chargers", minimum=1)
