@@ -92,3 +92,52 @@ def test_a_normal_start_prints_no_library_chatter(tmp_path: Path) -> None:
     assert server.returncode == 0
     assert "alembic" not in errors and "INFO" not in errors, errors
     assert "Traceback" not in errors
+
+
+def _frames_gz(path: Path) -> bytes:
+    frame = '[2,"{n}","DataTransfer",{{"vendorId":"x","data":"{d}"}}]\n'
+    text = "".join(frame.format(n=n, d=os.urandom(40).hex()) for n in range(200))
+    import gzip
+
+    data = gzip.compress(text.encode())
+    path.write_bytes(data)
+    return data
+
+
+@pytest.mark.parametrize("command", ["decode", "check"])
+def test_a_gz_that_is_not_gzip(command: str, tmp_path: Path) -> None:
+    fake = tmp_path / "charger.log.gz"
+    fake.write_text('[2,"1","Heartbeat",{}]\n')
+    line = one_sentence(evfault(command, str(fake)))
+    assert "is named .gz but is not gzip-compressed" in line
+
+
+@pytest.mark.parametrize("command", ["decode", "check"])
+def test_a_truncated_gz(command: str, tmp_path: Path) -> None:
+    whole = _frames_gz(tmp_path / "whole.gz")
+    cut = tmp_path / "cut.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    line = one_sentence(evfault(command, str(cut)))
+    assert "damaged or truncated gzip file" in line
+
+
+@pytest.mark.parametrize("command", ["decode", "check"])
+def test_an_empty_file_and_empty_stdin_say_so(command: str, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.log"
+    empty.write_text("\n\n")
+    assert f"{empty} holds no OCPP-J frames" in one_sentence(evfault(command, str(empty)))
+    assert "standard input holds no OCPP-J frames" in one_sentence(evfault(command, "-"))
+
+
+@pytest.mark.parametrize("command", ["decode", "check"])
+def test_a_terminal_with_nothing_piped_says_so(command: str) -> None:
+    import pty
+
+    main_end, terminal = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "evfault", command], stdin=terminal,
+                              capture_output=True, text=True, timeout=WAIT_S, check=False)
+    finally:
+        os.close(terminal)
+        os.close(main_end)
+    assert "nothing is piped in" in one_sentence(done)

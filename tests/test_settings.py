@@ -116,3 +116,12 @@ def test_version() -> None:
     done = evfault("--version")
     assert done.returncode == 0
     assert done.stdout.startswith("evfault ") and len(done.stdout.splitlines()) == 1
+
+
+def test_every_command_is_found_without_loading_the_others() -> None:
+    """A command missing from LAZY_COMMANDS still runs, but loads every module to be found."""
+    from evfault.cli import LAZY_COMMANDS, _all_commands, _commands_of
+
+    assert set(_all_commands()) == set(LAZY_COMMANDS)
+    for name, module in LAZY_COMMANDS.items():
+        assert name in _commands_of(module), (name, module)

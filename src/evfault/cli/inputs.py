@@ -26,7 +26,18 @@ GZIP_MAGIC = b"\x1f\x8b"
 def open_messages(source: str) -> Iterator[Iterator[tuple[int, str]]]:
     """(line number, message text) for every message of a file, a .gz or stdin (`-`)."""
     with open_text(source) as handle:
-        yield messages(_guarded(handle, _name(source)))
+        yield _not_empty(messages(_guarded(handle, _name(source))), _name(source))
+
+
+def _not_empty(found: Iterator[tuple[int, str]], name: str) -> Iterator[tuple[int, str]]:
+    """The messages; none at all (an empty file, nothing piped) is said, not passed silently."""
+    empty = True
+    for item in found:
+        empty = False
+        yield item
+    if empty:
+        raise UserError(f"{name} holds no OCPP-J frames; give one per line (or pretty-printed, "
+                        "or a JSON array of them).")
 
 
 @contextlib.contextmanager
@@ -60,6 +71,9 @@ def _open(path: Path) -> TextIO:
 
 
 def _stdin() -> TextIO:
+    if getattr(sys.stdin, "isatty", bool)():  # nothing piped: a person would wait for output that never comes
+        raise UserError("nothing is piped in and a terminal is no log; give a log file, or "
+                        "pipe frames in (cat charger.log | evfault COMMAND -).")
     buffer = getattr(sys.stdin, "buffer", None)
     if buffer is None:  # a test runner's stand-in: already text
         return sys.stdin
