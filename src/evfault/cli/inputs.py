@@ -71,7 +71,8 @@ def _open(path: Path) -> TextIO:
 
 
 def _stdin() -> TextIO:
-    if getattr(sys.stdin, "isatty", bool)():  # nothing piped: a person would wait for output that never comes
+    # A terminal with nothing piped: a person would wait for output that never comes.
+    if getattr(sys.stdin, "isatty", bool)():
         raise UserError("nothing is piped in and a terminal is no log; give a log file, or "
                         "pipe frames in (cat charger.log | evfault COMMAND -).")
     buffer = getattr(sys.stdin, "buffer", None)
