@@ -21,7 +21,8 @@ pytestmark = pytest.mark.slow
 SECRET = "test-webhook-secret"
 
 
-def rules_file(tmp_path: Path, channel: str, after: str = "1s", extra: str = "") -> str:
+def rules_file(tmp_path: Path, channel: str, after: str = "1s", extra: str = "",
+               resolved: bool = True) -> str:
     path = tmp_path / "rules.yaml"
     path.write_text(f"""
 self_healing: []
@@ -29,7 +30,7 @@ alerts:
   - name: internal-errors
     match: {{code: InternalError}}
     after: {after}
-    resolved: true
+    resolved: {str(resolved).lower()}
     channels: [{channel}]
 {extra}""")
     return str(path)

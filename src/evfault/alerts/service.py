@@ -26,8 +26,9 @@ from evfault.alerts import channels
 from evfault.alerts.engine import Due, Fired, Kind, Subject, due_messages, gone
 from evfault.alerts.messages import email_text, payload, subject_line
 from evfault.alerts.rules import RuleError, RuleSet, parse_rules
+from evfault.auth.model import AuditEntry
 from evfault.settings import Settings
-from evfault.store import outbox
+from evfault.store import accounts, outbox
 from evfault.store.model import Store
 from evfault.store.outbox import NewMessage, OutboxRow, RuleVersion
 from evfault.store.trust_store import TrustStore
@@ -125,8 +126,9 @@ class Alerts:
     async def set_rules(self, text: str, actor: str) -> RuleSet:
         """Replace the rules in force (an admin through the API); RuleError if unusable."""
         parse_rules(text)
-        version = await self.db.write(outbox.add_rules, text, "api", actor, self.clock())
+        version = await self.db.write(_add_rules_audited, text, actor, self.clock())
         self._use(version)
+        self.wake()
         return self.rules
 
     async def _reload_if_changed(self) -> None:
@@ -243,6 +245,15 @@ class Alerts:
             self._wake.clear()
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.alert_interval)
+
+
+def _add_rules_audited(connection: Connection, text: str, actor: str, at: datetime
+                       ) -> RuleVersion:
+    """A new version of the rules and its line in the audit log, in one transaction."""
+    version = outbox.add_rules(connection, text, "api", actor, at)
+    accounts.audit(connection, AuditEntry(at, actor, "rules.change", f"rules:{version.id}",
+                                          f"{len(text)} characters"))
+    return version
 
 
 def _listing(connection: Connection, state: str | None, charger_id: str | None, limit: int,

@@ -15,6 +15,7 @@ from starlette.types import Lifespan
 from evfault.auth.service import Trust
 from evfault.context import Services
 from evfault.web import (
+    alerts,
     api,
     commands_api,
     docs,
@@ -47,6 +48,7 @@ def web_routes() -> list[BaseRoute]:
         *login.routes(),
         *trust_api.routes(),
         *reports.routes(),
+        *alerts.routes(),
         *trust_pages.routes(),
         *commands_api.routes(),
         *qr.routes(),

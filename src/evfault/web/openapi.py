@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from evfault.web.openapi_alerts import alert_paths, alert_schemas
 from evfault.web.openapi_commands import command_paths, command_schemas
 from evfault.web.openapi_drivers import DRIVER_TAG, driver_paths
 from evfault.web.openapi_reports import report_paths, report_schemas
@@ -273,6 +274,7 @@ def schemas() -> dict[str, Schema]:
         **site_schemas(),
         **command_schemas(),
         **report_schemas(),
+        **alert_schemas(),
     }
 
 
@@ -461,12 +463,14 @@ def document() -> dict[str, Any]:
             {"name": "sites", "description": "Fuse limits shared by chargers, meters and EMS."},
             {"name": "reports", "description": "MTTR, NEVI uptime, outages and EV-ChART."},
             DRIVER_TAG,
+            {"name": "alerts", "description": "The alert outbox and the self-healing and "
+                                              "alert rules."},
             {"name": "access", "description": "The charger registry, refused connections and "
                                               "the audit log."},
         ],
         "paths": public_marked({**code_paths(), **operator_paths(), **trust_paths(),
                                **site_paths(), **command_paths(), **report_paths(),
-                               **driver_paths()}),
+                               **driver_paths(), **alert_paths()}),
         "components": {"schemas": schemas(), "securitySchemes": SECURITY_SCHEMES},
         "security": LOGGED_IN,
     }

@@ -67,10 +67,12 @@ async def dashboard(request: Request) -> Response:
     except ApiError as exc:
         return error_page(request, exc.status_code, exc.message)
     view = await views.dashboard(services_of(request), flt, params.lang(q))
-    from evfault.web.trust_pages import dashboard_panel  # it renders through this module
+    from evfault.web.alerts import dashboard_counts  # these render through this module
+    from evfault.web.trust_pages import dashboard_panel
 
     return render(request, "dashboard.html", view=view, nav="dashboard",
-                  panel=await dashboard_panel(request))
+                  panel=await dashboard_panel(request),
+                  alert_counts=await dashboard_counts(request))
 
 
 async def charger(request: Request) -> Response:
