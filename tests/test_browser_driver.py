@@ -113,3 +113,31 @@ async def test_the_qr_code_on_the_page_opens_that_page(start_server: Any, browse
         assert await page.locator("#charger-id").inner_text() == "DRV-QR-1"
         assert watch.problems == []
         await page.context.close()
+
+
+async def test_a_drivers_report_appears_on_the_dashboard(start_server: Any, browser: Any) -> None:
+    from accounts import login_link
+
+    server = await start_server()
+    async with charger16(server.address.ocpp, "DRV-REPORT-1") as cp:
+        await boot16(cp)
+        await send_status16(cp, status="Available")
+        page, watch = await open_page(browser, f"{server.address.http}/c/DRV-REPORT-1?lang=fr",
+                                      **PHONE)
+        await page.fill("#report-message", "Le câble reste bloqué")
+        await page.fill("#report-contact", "driver@example.org")
+        await page.click("#report-form button[type=submit]")
+        await page.wait_for_selector("#report-state.report-done")
+        assert STRINGS["fr"]("driver.report.thanks") in await page.inner_text("#report-state")
+        assert watch.problems == []
+        await page.context.close()
+
+    dashboard, seen = await open_page(browser, await login_link(server, "/"))
+    item = dashboard.locator("#driver-reports-list li", has_text="DRV-REPORT-1")
+    await item.wait_for(timeout=LIVE_MS)
+    assert "Le câble reste bloqué" in await item.inner_text()
+    assert "driver@example.org" in await item.inner_text()
+    await item.locator("button", has_text="Seen").click()
+    await dashboard.wait_for_selector("#driver-reports-empty")
+    assert seen.problems == []
+    await dashboard.context.close()

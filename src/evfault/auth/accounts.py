@@ -67,6 +67,7 @@ class Accounts:
         self.session_hours = session_hours
         self.limiter = LoginLimiter()
         self.signer: SessionSigner | None = None
+        self.secret_key: str | None = None
         self._users: dict[int, tuple[User | None, float]] = {}
         self._tokens: dict[str, tuple[tuple[int, User] | None, float]] = {}
         self._touched: dict[int, datetime] = {}
@@ -77,6 +78,7 @@ class Accounts:
         key = secret_key or await self.store.write(accounts.secret, "secret_key",
                                                    secrets.token_urlsafe(48))
         self.signer = SessionSigner(key, self.session_hours * 3600)
+        self.secret_key = key  # also signs the public report forms and hashes their senders
 
     def _signer(self) -> SessionSigner:
         if self.signer is None:

@@ -372,3 +372,26 @@ Index("ix_status_changes_outage", _sc.at, sqlite_where=OUTAGE_CHANGE,
       postgresql_where=OUTAGE_CHANGE)
 Index("ix_status_changes_session_end", _sc.at, sqlite_where=SESSION_END,
       postgresql_where=SESSION_END)
+
+
+# ---- drivers' problem reports from the public charger pages (migration 0006) ----------------
+
+driver_reports = Table(
+    "driver_reports",
+    metadata,
+    _id_column(),
+    Column("charger_id", String, nullable=False),
+    Column("connector_id", Integer),  # None: the driver did not say which
+    Column("message", Text, nullable=False),
+    Column("contact", Text),  # only when the driver chose to leave one
+    Column("lang", String, nullable=False),  # the page's language, to answer in it
+    # A keyed hash of the sender's address: enough to count reports per address, never the
+    # address itself.
+    Column("sender", String, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("seen_at", UtcDateTime),
+    Column("seen_by", String),
+    Index(None, "created_at"),
+    Index(None, "sender", "created_at"),
+    Index(None, "charger_id", "created_at"),
+)

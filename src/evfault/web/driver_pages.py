@@ -39,11 +39,20 @@ def i18n_wants_json(request: Request) -> bool:
 
 
 async def page(request: Request) -> Response:
-    lang = i18n.page_language(request)
+    return await page_for(request, i18n.page_language(request))
+
+
+async def page_for(request: Request, lang: str, report: Json | None = None,
+                   http_status: int = 200) -> Response:
+    """The page, with the report form in `report`'s state (a fresh form when None)."""
+    from evfault.web.driver_reports import form_context  # it imports this module
+
     view = await view_of(request, lang)
     if view is None:
         return not_found(request, lang)
-    return render_driver(request, "driver_charger.html", lang, view=view, nav="")
+    form = report or form_context(request, view["charger_id"])
+    return render_driver(request, "driver_charger.html", lang, http_status=http_status,
+                         view=view, report=form, nav="")
 
 
 async def twin(request: Request) -> Response:

@@ -68,11 +68,13 @@ async def dashboard(request: Request) -> Response:
         return error_page(request, exc.status_code, exc.message)
     view = await views.dashboard(services_of(request), flt, params.lang(q))
     from evfault.web.alerts import dashboard_counts  # these render through this module
+    from evfault.web.driver_reports import recent
     from evfault.web.trust_pages import dashboard_panel
 
     return render(request, "dashboard.html", view=view, nav="dashboard",
                   panel=await dashboard_panel(request),
-                  alert_counts=await dashboard_counts(request))
+                  alert_counts=await dashboard_counts(request),
+                  driver_reports=await recent(request, unseen=True))
 
 
 async def charger(request: Request) -> Response:
