@@ -40,6 +40,7 @@ from evfault.tracking.model import (
     ConnectivityChange,
     Disconnected,
     Event,
+    Heard,
     IncidentChange,
     ReportReceived,
     StatusChange,
@@ -182,7 +183,10 @@ class MessagePath:
                ) -> Processed:
         batch = WriteBatch(messages=[MessageRow(charger_id, "in", at, raw, None, frame.message_id)],
                            chargers=[ChargerUpdate(charger_id, last_seen=at)])
-        return Processed(batch, reply=frame, message_id=frame.message_id)
+        # An answer to one of our calls is a sign of life like any other message (the
+        # liveness probe's TriggerMessage is answered even by chargers that never heartbeat).
+        changes = self._track(batch, [Heard(charger_id, at)])
+        return Processed(batch, changes, reply=frame, message_id=frame.message_id)
 
     # ---- connections and time ------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from evfault.net.websocket import WebSocket
 from evfault.ocpp.admission import Gate, Registration
 from evfault.ocpp.central import CentralSystem
 from evfault.ocpp.endpoint import OcppHandler, open_session
+from evfault.ocpp.liveness import LivenessProbe
 from evfault.settings import Settings
 from evfault.sites.config import load_sites
 from evfault.sites.manager import SiteManager
@@ -124,6 +125,7 @@ class Server:
         self.app: Starlette | None = None
         self.listener: Listener | None = None
         self.sites: SiteManager | None = None
+        self.liveness: LivenessProbe | None = None
         self._stopped: asyncio.Event | None = None
         self.address = Address(settings.host, settings.port)
 
@@ -149,6 +151,9 @@ class Server:
         self.services.commander = Commander(
             self.central, trust.store, timeout=self.settings.command_timeout,
             remote=bus if isinstance(bus, NatsBus) else None)
+        self.liveness = LivenessProbe(self.central, self.services.commander,
+                                      self.settings.liveness_probe)
+        self.liveness.start()
         self.alerts = Alerts(self.settings, store, self.clock)
         await self.alerts.start()
         self.app = build_app(self.services, self.central, trust)
@@ -160,6 +165,7 @@ class Server:
         try:
             port = await self.listener.start(self.settings.host, self.settings.port, reuse_port)
         except BaseException:
+            await self.liveness.stop()
             await self.alerts.stop()
             if isinstance(bus, NatsBus):
                 await bus.stop()
@@ -192,6 +198,8 @@ class Server:
             close_event_streams(self.app)  # a browser's open stream must not hold the stop
         if self.sites:
             await self.sites.stop()
+        if self.liveness:
+            await self.liveness.stop()
         if self.central:
             await self.central.stop()
         if self.listener:

@@ -86,6 +86,10 @@ class Settings:
         "pending", "A charger id the registry does not know: accept, pending (listed for "
         "approval, its BootNotification answered Pending) or reject.",
         section="Chargers", choices=("accept", "pending", "reject"))
+    liveness_probe: float = setting(
+        10.0, "Seconds before a silent charger would count as offline that it is sent "
+        "TriggerMessage(Heartbeat) and given to answer; 0: no probe.",
+        section="Chargers", minimum=0, maximum=3600)
     command_timeout: float = setting(
         30.0, "Seconds a command to a charger waits for the charger's answer.",
         section="Chargers", minimum=0.1, maximum=3600)

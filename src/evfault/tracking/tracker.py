@@ -120,6 +120,15 @@ class Tracker:
         c = self._chargers.get(charger_id)
         return None if c is None else c.online
 
+    def silence_deadline(self, charger_id: str) -> datetime | None:
+        """When a connected, online charger that stays quiet would count as offline (None:
+        not connected, already offline, or its silences are not judged)."""
+        c = self._chargers.get(charger_id)
+        if (c is None or c.silence is None or not c.connected or c.online is not True
+                or c.last_seen is None):
+            return None
+        return c.last_seen + c.silence
+
     def status(self, charger_id: str, connector_id: int) -> str | None:
         c = self._chargers.get(charger_id)
         conn = None if c is None else c.connectors.get(connector_id)
