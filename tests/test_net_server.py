@@ -235,7 +235,7 @@ async def test_stop_with_an_open_event_stream_is_prompt_and_clean(
 async def test_a_browser_that_leaves_ends_its_stream(tmp_path: Path) -> None:
     async with running(tmp_path) as server:
         assert server.app is not None
-        streams = server.app.state.event_streams
+        streams = server.app.state.fanout.listeners
         reader, writer = await asyncio.open_connection("127.0.0.1", server.address.port)
         writer.write(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
                      + (await api_token(server)).encode() + b"\r\n\r\n")

@@ -484,7 +484,7 @@ async def test_event_stream_releases_its_subscription(app: Starlette,
         await stream.event()
         assert services.bus.subscriber_count == 1
     assert services.bus.subscriber_count == 0
-    assert len(app.state.event_streams) == 0
+    assert len(app.state.fanout.listeners) == 0
 
 
 async def test_closing_streams_ends_them(app: Starlette, services: Services) -> None:

@@ -130,6 +130,15 @@ class Settings:
     max_message_size: int = setting(
         1024 * 1024, "Largest WebSocket message from a charger (bytes); larger: closed with 1009.",
         section="Limits", minimum=1)
+    max_event_streams: int = setting(
+        1000, "Most operator live event streams (GET /api/v1/events) open at once.",
+        section="Limits", minimum=1)
+    max_event_streams_per_user: int = setting(
+        20, "Most live event streams one operator account may hold open.",
+        section="Limits", minimum=1)
+    max_event_backlog: int = setting(
+        1_048_576, "Bytes of live changes a stream may leave unread before it is told to "
+        "resync (reload) instead.", section="Limits", minimum=1024)
     max_codes_per_message: int = setting(
         32, "Most codes one StatusNotification (or events one NotifyEvent) may carry; the rest "
         "are flagged, counted and not stored.", section="Limits", minimum=1)

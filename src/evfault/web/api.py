@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from evfault.context import Services
 from evfault.store.model import IncidentQuery
-from evfault.web import codes, events, i18n, params, shapes, views
+from evfault.web import codes, fanout, i18n, params, shapes, views
 from evfault.web.auth import redact
 from evfault.web.decoding import decode_body
 from evfault.web.http import API_PREFIX, ApiError, OrjsonResponse
@@ -147,6 +147,6 @@ def routes() -> list[BaseRoute]:
         Route(f"{p}/chargers/{{charger_id:path}}", get_charger, methods=["GET"]),
         Route(f"{p}/errors/active", active_errors, methods=["GET"]),
         Route(f"{p}/errors", error_history, methods=["GET"]),
-        Route(f"{p}/events", events.events, methods=["GET"]),
+        Route(f"{p}/events", fanout.events, methods=["GET"]),
         Route(f"{p}/dashboard", dashboard, methods=["GET"]),
     ]

@@ -32,6 +32,7 @@ from evfault.web import (
     trust_pages,
 )
 from evfault.web.auth import AuthMiddleware
+from evfault.web.fanout import Fanout
 from evfault.web.http import (
     ApiError,
     SecurityHeadersMiddleware,
@@ -87,6 +88,7 @@ def create_app(
     app.state.services = services
     app.state.trust = trust
     app.state.event_streams = events.StreamRegistry()
+    app.state.fanout = Fanout(services)
     return app
 
 
@@ -94,3 +96,5 @@ def close_event_streams(app: Starlette) -> None:
     """End every open live stream, so a graceful shutdown need not wait for browsers."""
     registry: events.StreamRegistry = app.state.event_streams
     registry.close_all()
+    fanout: Fanout = app.state.fanout
+    fanout.close_all()

@@ -11,8 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 import orjson
-from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from evfault.bus import Delivery, Resync, Subscription
@@ -97,17 +96,8 @@ async def next_change(sub: Subscription, stop: asyncio.Event) -> Delivery | None
     return None
 
 
-async def stream(services: Services, sub: Subscription, stop: asyncio.Event) -> AsyncIterator[str]:
-    now = services.clock()
-    yield f"retry: {RETRY_MS}\n" + frame("hello", {"server_time": shapes.iso(now)})
-    while not stop.is_set():
-        item = await next_change(sub, stop)
-        if item is None:
-            if not stop.is_set():
-                yield ": keep-alive\n\n"
-            continue
-        now = services.clock()
-        yield "".join(encode(i, now, services.catalog) for i in drain(sub, item))
+def hello(services: Services) -> str:
+    return f"retry: {RETRY_MS}\n" + frame("hello", {"server_time": shapes.iso(services.clock())})
 
 
 Body = Callable[[Subscription, asyncio.Event], AsyncIterator[str]]
@@ -116,17 +106,15 @@ Body = Callable[[Subscription, asyncio.Event], AsyncIterator[str]]
 class EventStreamResponse(StreamingResponse):
     """A stream that always gives back its bus subscription, however the request ends."""
 
-    def __init__(self, services: Services, registry: StreamRegistry,
-                 body: Body | None = None) -> None:
-        """`body` writes the stream from the subscription (default: every change, encoded)."""
+    def __init__(self, services: Services, registry: StreamRegistry, body: Body) -> None:
+        """`body` writes the stream from a subscription of its own."""
         self._sub = services.bus.subscribe()
         self._registry = registry
         self._stop = registry.open()
-        writer = body or (lambda sub, stop: stream(services, sub, stop))
         super().__init__(
-            writer(self._sub, self._stop),
+            body(self._sub, self._stop),
             media_type="text/event-stream",
-            headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+            headers=STREAM_HEADERS,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -137,5 +125,4 @@ class EventStreamResponse(StreamingResponse):
             self._registry.release(self._stop)
 
 
-async def events(request: Request) -> Response:
-    return EventStreamResponse(request.app.state.services, request.app.state.event_streams)
+STREAM_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
