@@ -13,6 +13,7 @@ import yaml
 
 from accounts import api_token
 from chargers import boot16, charger16, send_status16
+from evfault.sim.modbus import ModbusDevice
 
 pytestmark = pytest.mark.slow
 
@@ -39,6 +40,20 @@ async def eventually(check: Callable[[], Awaitable[bool]], within: float = 30.0)
     async with asyncio.timeout(within):
         while not await check():  # noqa: ASYNC110 - polls the server's state
             await asyncio.sleep(0.05)
+
+
+def metered(runtime: Any, amps: float, source: str) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        a = runtime.allocation
+        return (a.metered_a, a.meter_source) == (pytest.approx(amps), source)
+    return check
+
+
+def allocated(runtime: Any, charger_id: str, amps: float) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        share = runtime.allocation.share(charger_id)
+        return share is not None and share.allocated_a == amps
+    return check
 
 
 async def test_the_api_shows_each_chargers_share_and_the_offline_reservation(
@@ -72,6 +87,38 @@ def matches_schema(body: Any, schema: str) -> None:
     from evfault.web.openapi import document
 
     OAS30Validator({"$ref": f"#/components/schemas/{schema}", **document()}).validate(body)
+
+
+async def test_the_meter_is_read_and_its_fallback_assumed_while_it_is_gone(
+        start_server: Any, tmp_path: Path) -> None:
+    meter = ModbusDevice()
+    await meter.start()
+    meter.set_amps(20.0)
+    source = {"url": meter.url, "unit": 1, "register": 0, "scale": 0.1, "fallback_a": 50,
+              "interval_s": 0.1, "grace_s": 0.5}
+    server = await start_server(sites=site_file(tmp_path, meter=source))
+    runtime = server.sites.runtimes["depot"]
+    try:
+        async with charger16(server.address.ocpp, "CP1") as cp1:
+            await boot16(cp1)
+            await send_status16(cp1, status="Charging")
+
+            await eventually(metered(runtime, 20.0, "meter"))
+            await eventually(allocated(runtime, "CP1", 31.0))  # 63 - 20 metered - 2 × 6 reserved
+            view = await get(server, "/api/v1/sites/depot")
+            assert view["meter"]["state"] == "online"
+            assert view["meter"]["value_a"] == pytest.approx(20.0)
+            await meter.stop()
+            await eventually(metered(runtime, 50.0, "meter-fallback"))
+            # 63 - 50 (meter fallback) - 12 (two offline chargers' fallback) = 1 A: paused.
+            await eventually(allocated(runtime, "CP1", 0.0))
+            assert (await get(server, "/api/v1/sites/depot"))["meter"]["state"] == "offline"
+            meter.set_amps(5.0)
+            await meter.start()
+            await eventually(metered(runtime, 5.0, "meter"))
+            await eventually(allocated(runtime, "CP1", 32.0))
+    finally:
+        await meter.stop()
 
 
 async def test_an_unknown_site_is_one_sentence(start_server: Any, tmp_path: Path) -> None:

@@ -16,8 +16,9 @@ from datetime import datetime
 from evfault.bus import Resync
 from evfault.context import Services
 from evfault.sites.allocate import allocate
+from evfault.sites.modbus import SourceMonitor
 from evfault.sites.model import Allocation, ChargerState, Reading, Site, SourceState
-from evfault.sites.states import charger_state
+from evfault.sites.states import as_seen, charger_state, site_link_cut
 from evfault.tracking.model import ConnectivityChange, StatusChange
 
 log = logging.getLogger("evfault.sites")
@@ -30,20 +31,34 @@ UNKNOWN = Reading(SourceState.UNKNOWN)
 class SiteRuntime:
     """One site's latest picture: chargers' states, the sources' readings, the allocation."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, clock: Callable[[], datetime],
+                 on_change: Callable[[], None] = lambda: None) -> None:
         self.site = site
+        self.monitors = {name: SourceMonitor(f"site {site.id} {name}", spec, clock, on_change)
+                         for name, spec in (("meter", site.meter), ("ems", site.ems))
+                         if spec is not None}
         self.states: dict[str, ChargerState] = {}
         self.meter: Reading | None = UNKNOWN if site.meter else None
         self.ems: Reading | None = UNKNOWN if site.ems else None
+        self.link_cut = False
         self.allocation: Allocation = allocate(site, {}, self.meter, self.ems)
         self.computed_at: datetime | None = None
+
+    def look(self, states: dict[str, ChargerState]) -> None:
+        """Take the chargers' states and the sources' readings as they are now."""
+        raw = {name: monitor.reading for name, monitor in self.monitors.items()}
+        self.states = states
+        self.link_cut = site_link_cut(states, raw.values())
+        self.meter = as_seen(raw.get("meter"), self.link_cut)
+        self.ems = as_seen(raw.get("ems"), self.link_cut)
 
 
 class SiteManager:
     def __init__(self, services: Services, sites: Iterable[Site],
                  recompute_s: float = RECOMPUTE_S) -> None:
         self.services = services
-        self.runtimes: dict[str, SiteRuntime] = {s.id: SiteRuntime(s) for s in sites}
+        self.runtimes: dict[str, SiteRuntime] = {
+            s.id: SiteRuntime(s, services.clock, self.wake) for s in sites}
         self.recompute_s = recompute_s
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -61,6 +76,9 @@ class SiteManager:
     # ---- lifecycle ----------------------------------------------------------------------
 
     async def start(self) -> None:
+        for runtime in self.runtimes.values():
+            for monitor in runtime.monitors.values():
+                monitor.start()
         await self.recompute_all()
         self._task = asyncio.create_task(self._run(), name="evfault-sites")
         self._watch = asyncio.create_task(self._watch_bus(), name="evfault-sites-bus")
@@ -71,6 +89,9 @@ class SiteManager:
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
+        for runtime in self.runtimes.values():
+            for monitor in runtime.monitors.values():
+                await monitor.stop()
 
     def wake(self) -> None:
         """Recompute soon (a charger changed, a source answered or stopped answering)."""
@@ -83,7 +104,7 @@ class SiteManager:
             await self.recompute(runtime)
 
     async def recompute(self, runtime: SiteRuntime) -> Allocation:
-        runtime.states = await self._states(runtime.site)
+        runtime.look(await self._states(runtime.site))
         runtime.allocation = allocate(runtime.site, runtime.states, runtime.meter, runtime.ems)
         runtime.computed_at = self.services.clock()
         for listener in self.listeners:
