@@ -17,12 +17,15 @@ import typer
 from evfault.analytics import report
 from evfault.analytics.model import Window
 from evfault.analytics.tables import to_json
+from evfault.charts import page
 from evfault.errors import UserError
 from evfault.logs.formats import FORMATS, read_records
 from evfault.logs.records import parse_time
 from evfault.logs.replay import Replay, Replayed
 from evfault.logs.source import SafeLines, open_log
 from evfault.tracking.config import TrackerConfig
+from evfault.web import i18n
+from evfault.web.i18n import Words
 
 FilesArg = Annotated[list[str], typer.Argument(help="Log files (.gz too), oldest first; - for "
                                                     "stdin.", metavar="FILE…", show_default=False)]
@@ -32,6 +35,11 @@ WhenOpt = Annotated[str | None, typer.Option(help="A time like 2026-07-01 or "
 JsonOpt = Annotated[bool, typer.Option("--json", help="The whole report as JSON.")]
 ChargerOpt = Annotated[str | None, typer.Option(
     "--charger", help="The charger id for lines that name none (default: the file's name).")]
+OutOpt = Annotated[Path | None, typer.Option(help="Write the report as one HTML file "
+                                            "(plots and styles inside).")]
+PdfOpt = Annotated[Path | None, typer.Option(help="Write a printable PDF report.")]
+LangOpt = Annotated[str, typer.Option(help="Language of the HTML and PDF report (en de fr es "
+                                           "it nl pt pl).")]
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SHOWN = 10  # rows per table in the text summary
 
@@ -58,6 +66,7 @@ def when(text: str | None, option: str) -> datetime | None:
 
 def analyze_command(files: FilesArg, fmt: FormatOpt = "auto", since: WhenOpt = None,
                     until: WhenOpt = None, as_json: JsonOpt = False,
+                    html: OutOpt = None, pdf: PdfOpt = None, lang: LangOpt = "en",
                     charger: ChargerOpt = None) -> None:
     """Incidents, MTTR, NEVI uptime and charging success from OCPP-J log files."""
     if fmt not in FORMATS:
@@ -65,12 +74,33 @@ def analyze_command(files: FilesArg, fmt: FormatOpt = "auto", since: WhenOpt = N
     start, end = when(since, "--since"), when(until, "--until")
     if start and end and end <= start:
         raise UserError("--until must be later than --since.")
+    words = _words(lang)
+    for target in (html, pdf):
+        if target is not None and not target.parent.is_dir():
+            raise UserError(f"The folder {target.parent} does not exist; create it or write "
+                            "the report elsewhere.")
     replayed = replay_files(files, fmt, end, charger)
     result = analysis(replayed, start, end)
     if as_json:
         typer.echo(to_json(result))
     else:
         typer.echo(summary(result))
+    if (html or pdf) and result["report"] is None:
+        raise UserError("There is nothing to draw: the log has no dated frames from a charger.")
+    if html is not None:
+        html.write_text(page.standalone_html(result["report"], words, words.lang),
+                        encoding="utf-8")
+        typer.echo(f"evfault: wrote {html}", err=True)
+    if pdf is not None:
+        pdf.write_bytes(page.pdf(result["report"], words))
+        typer.echo(f"evfault: wrote {pdf}", err=True)
+
+
+def _words(lang: str) -> Words:
+    strings = i18n.default_strings()
+    if lang not in strings.languages:
+        raise UserError(f"--lang must be one of {' '.join(strings.languages)}, not {lang!r}.")
+    return strings[lang]
 
 
 def replay_files(files: list[str], fmt: str, until: datetime | None = None,

@@ -59,6 +59,19 @@ def report_schemas() -> dict[str, Schema]:
         "OutageList": _obj({**span, "outages": {"type": "array", "items": _ref("Outage")},
                             "reasons": {"type": "object",
                                         "additionalProperties": STR}}),
+        "ReliabilityReport": _obj({
+            "window": _obj({**span, "minutes": NUM}), "target_uptime": NUM,
+            "totals": {"type": "object", "additionalProperties": INT},
+            "mttr": {"type": "object", "additionalProperties": {"type": "array",
+                                                                "items": mttr_row}},
+            "mttr_all": {"type": "array", "items": mttr_row},
+            "mtbf": {"type": "array", "items": {"type": "object"}},
+            "uptime": {"type": "array", "items": port},
+            "outages": {"type": "array", "items": _ref("Outage")},
+            "success": {"type": "array", "items": {"type": "object"}},
+            "incidents_per_day": {"type": "array", "items": _obj({"day": STR, "opened": INT})},
+            "worst_chargers": {"type": "array", "items": _obj(
+                {"charger_id": STR, "incidents": INT, "lowest_uptime": NUM})}}),
         "Exclusion": _obj({"reason": _null({**INT, "minimum": 1, "maximum": 6}),
                            "notes": STR}, optional=("notes",)),
     }
@@ -94,6 +107,10 @@ def report_paths() -> dict[str, Schema]:
         "/api/v1/reports/outages": get(
             "Outages with their causes and exclusions", "OutageList",
             [*WINDOW, _q("charger_id", "Only this charger.")]),
+        "/api/v1/reports/reliability": get(
+            "The whole reliability report (the Reliability page's data)", "ReliabilityReport",
+            WINDOW, "Totals, MTTR by code/charger/vendor/model, MTBF, uptime per port, "
+            "outages, charging success, incidents per day and the worst chargers."),
         "/api/v1/reports/ev-chart": {"get": {
             "summary": "EV-ChART uptime (module 3) and outage (module 4) rows as CSV",
             "tags": ["reports"], "parameters": [{
