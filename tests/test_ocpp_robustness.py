@@ -38,7 +38,7 @@ async def raw(server: Any, charger_id: str, protocol: str = "ocpp1.6") -> Any:
      "OccurenceConstraintViolation"),
     ('[2, "m4", "StatusNotification", {"connectorId": "1", "errorCode": "NoError",'
      ' "status": "Available"}]', "TypeConstraintViolation"),
-    ('[2, "m5", "Heartbeat", {"unexpected": 1}]', "FormationViolation"),
+    ('[2, "m5", "Heartbeat", []]', "FormationViolation"),
     ('[2, "m6", "Heartbeat"]', "FormationViolation"),
     ('[9, "m7", "Heartbeat", {}]', "FormationViolation"),
 ])
@@ -54,7 +54,7 @@ async def test_malformed_frames_get_the_right_callerror(start_server: Any, frame
 async def test_201_spells_format_violation_its_own_way(start_server: Any) -> None:
     server = await start_server()
     async with await raw(server, "CS-BAD", "ocpp2.0.1") as ws:
-        answer = await exchange(ws, '[2, "x", "Heartbeat", {"unexpected": true}]')
+        answer = await exchange(ws, '[2, "x", "Heartbeat", "not an object"]')
         assert answer[2] == "FormatViolation"
 
 

@@ -65,7 +65,7 @@ def test_a_fault_opens_an_incident_in_the_rows_and_the_changes() -> None:
 
 def test_a_bad_frame_is_answered_with_a_callerror_and_tracks_nothing() -> None:
     path = new_path()
-    done = path.incoming("CP-1", "2.0.1", '[2,"x","Heartbeat",{"unexpected":true}]', T0)
+    done = path.incoming("CP-1", "2.0.1", '[2,"x","Heartbeat",[]]', T0)
     answer = json.loads(done.answer or "")
     assert answer[:3] == [4, "x", "FormatViolation"]
     assert done.changes == [] and not done.batch.incidents

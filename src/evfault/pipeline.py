@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from evfault.conformance import Judge
 from evfault.decode.model import DecodeWarning
 from evfault.ocpp.admission import Registration
 from evfault.ocpp.guard import Bounds, guard
@@ -98,6 +99,9 @@ class MessagePath:
         self.config = config or PathConfig()
         self.next_transaction_id = next_transaction_id or transaction_ids()
         self.counters = PathCounters()
+        # The one rule set (evfault check's): what a charger's call is flagged with here is what
+        # `evfault decode` and `evfault check` say of the same frame.
+        self.judge = Judge()
 
     # ---- frames from a charger ---------------------------------------------------------------
 
@@ -140,7 +144,8 @@ class MessagePath:
             status_events=outcome.status_events,
         )
         changes = self._track(batch, outcome.events)
-        return Processed(batch, changes, answer, flagged + outcome.warnings,
+        judged = self.judge.call(version, call.action, call.payload, call.message_id)
+        return Processed(batch, changes, answer, flagged + judged.warnings,
                          action=call.action, message_id=call.message_id)
 
     def _guarded(self, version: str, call: Call, raw: str

@@ -15,7 +15,8 @@ import orjson
 import typer
 
 from evfault.cli.inputs import open_messages
-from evfault.decode import Decoded, Fault, default_decoder
+from evfault.conformance import Judge
+from evfault.decode import Decoded, Fault
 from evfault.decode.export import decoded_to_dict
 
 SourceArg = Annotated[
@@ -41,13 +42,13 @@ def register(app: typer.Typer) -> None:
 
 def decode_command(source: SourceArg = "-", as_json: JsonOpt = False) -> None:
     """Decode OCPP-J frames, payloads or log lines: faults, clears and warnings per line."""
-    decoder = default_decoder()
+    judge = Judge()  # the one rule set: the warnings `evfault check` and the server give
     render = json_line if as_json else text_block
     out = sys.stdout
     try:
         with open_messages(source) as found:
             for number, text in found:
-                out.write(render(number, decoder.decode_text(text)))
+                out.write(render(number, judge.line(number, text).decoded))
     except BrokenPipeError:  # `evfault decode big.log | head`: the reader has had enough
         _silence_stdout()
 

@@ -5,13 +5,15 @@
     >>> report.failed, [f.rule for f in report.problems]
 """
 
-from evfault.conformance.checker import check_lines, check_message, check_text
+from evfault.conformance.checker import Judge, Judged, check_lines, check_message, check_text
 from evfault.conformance.model import CheckReport, Finding, Result, RuleInfo, RuleSummary, Severity
 from evfault.conformance.registry import all_rules, rule_info
 
 __all__ = [
     "CheckReport",
     "Finding",
+    "Judge",
+    "Judged",
     "Result",
     "RuleInfo",
     "RuleSummary",

@@ -1,15 +1,72 @@
 """Check messages against every rule: lines in, a report out. Pure — the CLI and the server's
-stored message log both feed it `(line number, raw text)` pairs."""
+stored message log both feed it `(line number, raw text)` pairs.
+
+The rules here are the one rule set of evfault: `Judge` applies them for `evfault check`,
+`evfault decode`, `POST /api/v1/decode`, the server (every CALL a charger sends) and
+`evfault analyze`, so the same frame gets the same warnings everywhere.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from evfault.catalog.catalog import Catalog, default_catalog
-from evfault.conformance.frames import FrameReader, Message
+from evfault.conformance import schemas
+from evfault.conformance.frames import CALL, FrameReader, Message
 from evfault.conformance.model import CheckReport, Finding, Result, RuleSummary
 from evfault.conformance.registry import Rule, all_rules
 from evfault.conformance.subject import subject
+from evfault.decode import Decoded, Decoder, DecodeWarning, default_decoder
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """One message: as the frame reader saw it, as the decoder read it, and what the rules
+    found. `decoded.warnings` are the findings that did not pass."""
+
+    message: Message
+    decoded: Decoded
+    findings: tuple[Finding, ...]
+
+    @property
+    def warnings(self) -> tuple[DecodeWarning, ...]:
+        return self.decoded.warnings
+
+
+class Judge:
+    """Reads and judges messages one by one with the one rule set. Keeps the calls it has seen,
+    so a charger's CALLRESULT is checked against the schema of the call it answers."""
+
+    def __init__(self, catalog: Catalog | None = None, decoder: Decoder | None = None) -> None:
+        self.catalog = catalog if catalog is not None else default_catalog()
+        if decoder is None:
+            decoder = default_decoder() if catalog is None else Decoder(self.catalog)
+        self.decoder = decoder
+        self.rules = all_rules()
+        self.reader = FrameReader()
+
+    def line(self, number: int, text: str) -> Judged:
+        """A frame, a payload, or either behind a log prefix."""
+        return self.message(self.reader.message(number, text.strip()))
+
+    def message(self, message: Message) -> Judged:
+        decoded = self.decoder.decode_text(message.raw, message.version)
+        return self._judged(message, decoded)
+
+    def call(self, version: str, action: str, payload: dict[str, Any],
+             message_id: str | None = None) -> Judged:
+        """A CALL a charger sent on a connection of `version` ("1.6", "2.0.1")."""
+        known = version if action in schemas.actions(version) else None
+        message = Message(0, "", None, CALL, message_id, action, payload, known)
+        return self._judged(message, self.decoder.decode_payload(action, payload, version))
+
+    def _judged(self, message: Message, decoded: Decoded) -> Judged:
+        findings = tuple(check_message(message, self.catalog, self.rules, decoded))
+        warnings = tuple(DecodeWarning(f.rule, f.message) for f in findings
+                         if f.result is not Result.PASS)
+        return Judged(message, replace(decoded, warnings=warnings), findings)
 
 
 def check_lines(lines: Iterable[tuple[int, str]], catalog: Catalog | None = None) -> CheckReport:
@@ -18,14 +75,13 @@ def check_lines(lines: Iterable[tuple[int, str]], catalog: Catalog | None = None
     `lines` can be any iterable of (line number, raw text): a file, stdin, or rows of the
     server's message log for one charger, numbered however the caller wants them shown.
     """
-    cat = catalog if catalog is not None else default_catalog()
-    rules = all_rules()
+    judge = Judge(catalog)
     findings: list[Finding] = []
     messages = 0
-    for message in FrameReader().read(lines):
+    for message in judge.reader.read(lines):
         messages += 1
-        findings.extend(check_message(message, cat, rules))
-    return CheckReport(messages, tuple(findings), summarize(rules, findings))
+        findings.extend(judge.message(message).findings)
+    return CheckReport(messages, tuple(findings), summarize(judge.rules, findings))
 
 
 def check_text(text: str, catalog: Catalog | None = None) -> CheckReport:
@@ -33,13 +89,16 @@ def check_text(text: str, catalog: Catalog | None = None) -> CheckReport:
     return check_lines(enumerate(text.splitlines(), start=1), catalog)
 
 
-def check_message(message: Message, catalog: Catalog, rules: Sequence[Rule]) -> list[Finding]:
-    """One finding per rule that applies to the message."""
-    subj = subject(message, catalog)
+def check_message(message: Message, catalog: Catalog, rules: Sequence[Rule],
+                  decoded: Decoded | None = None) -> list[Finding]:
+    """One finding per rule that applies to the message (`decoded`: what the decoder made of
+    it, for the rules whose judge is the decoder)."""
+    subj = subject(message, catalog, decoded)
+    verdicts = [(rule, rule.check(subj)) for rule in rules]
+    applied = {rule.info.id for rule, verdict in verdicts if verdict is not None}
     found = []
-    for rule in rules:
-        verdict = rule.check(subj)
-        if verdict is None:
+    for rule, verdict in verdicts:
+        if verdict is None or applied.intersection(rule.yields_to):
             continue
         result = Result.PASS if verdict.passed else Result(rule.info.severity.value)
         found.append(Finding(message.line, rule.info.id, result, verdict.message,

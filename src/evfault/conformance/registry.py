@@ -36,6 +36,9 @@ Check = Callable[[Subject], Verdict | None]
 class Rule:
     info: RuleInfo
     check: Check
+    # Ids of rules that judge the same defect more closely: when one of them applies to a
+    # message, this rule's finding on it is left out, so one defect is one finding.
+    yields_to: tuple[str, ...] = ()
 
 
 RULES: list[Rule] = []
@@ -43,14 +46,15 @@ _GROUP_ORDER = {"ocpp": 0, "mrec": 1}  # OCPP's own rules first, then MREC's
 
 
 def rule(
-    rule_id: str, description: str, severity: Severity = Severity.FAIL, group: str = "ocpp"
+    rule_id: str, description: str, severity: Severity = Severity.FAIL, group: str = "ocpp",
+    yields_to: tuple[str, ...] = (),
 ) -> Callable[[Check], Check]:
     """Register a rule function under a stable id (ids are an interface: never rename one)."""
 
     def register(check: Check) -> Check:
         if any(r.info.id == rule_id for r in RULES):
             raise ValueError(f"rule {rule_id} is registered twice")
-        RULES.append(Rule(RuleInfo(rule_id, description, severity, group), check))
+        RULES.append(Rule(RuleInfo(rule_id, description, severity, group), check, yields_to))
         return check
 
     return register
@@ -58,7 +62,7 @@ def rule(
 
 def all_rules() -> tuple[Rule, ...]:
     """Every rule, in the order they are reported (importing the rule modules registers them)."""
-    from evfault.conformance import rules_mrec, rules_ocpp  # noqa: F401
+    from evfault.conformance import rules_decode, rules_mrec, rules_ocpp  # noqa: F401
 
     return tuple(sorted(RULES, key=lambda r: _GROUP_ORDER.get(r.info.group, len(_GROUP_ORDER))))
 

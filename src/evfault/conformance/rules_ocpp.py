@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from evfault.conformance import schemas
 from evfault.conformance.frames import CALL, CALLRESULT
+from evfault.conformance.model import Severity
 from evfault.conformance.registry import Verdict, bad, ok, rule
 from evfault.conformance.subject import STATUS_NOTIFICATION, Subject, parse_rfc3339
 from evfault.decode.ocpp16 import STATUSES
@@ -45,7 +46,7 @@ def frame(s: Subject) -> Verdict:
 @rule(
     "ocpp-schema",
     "The payload matches the OCPP JSON schema of its action (required fields, types, enumerated "
-    "values, no unknown fields); lengths and date-times have rules of their own.",
+    "values); lengths, date-times and unknown fields have rules of their own.",
 )
 def ocpp_schema(s: Subject) -> Verdict | None:
     m = s.message
@@ -62,6 +63,23 @@ def ocpp_schema(s: Subject) -> Verdict | None:
     except schemas.SchemaProblem as exc:
         return bad(f"{_what(*target)}: {exc}")
     return ok(f"matches the {_what(*target)} schema")
+
+
+@rule(
+    "unknown-field",
+    "The payload carries only the fields its OCPP schema defines; a field of the charger's own is "
+    "read past and reported, never a reason to refuse the message.",
+    Severity.WARNING,
+)
+def unknown_field(s: Subject) -> Verdict | None:
+    target = _schema_target(s)
+    if target is None:
+        return None
+    extra = schemas.unknown_fields(*target[:2], s.payload, target[2])
+    if extra:
+        names = ", ".join(extra[:5]) + (f" and {len(extra) - 5} more" if len(extra) > 5 else "")
+        return bad(f"{_what(*target)} defines no {names}; read past")
+    return ok("no field beyond the schema")
 
 
 @rule(

@@ -1,8 +1,8 @@
 """The OCPP JSON schemas bundled with the `ocpp` package, compiled once with fastjsonschema.
 
-The checker gives string lengths (CiString limits) and date-time formats rules of their own, with
-messages that say which field and by how much, so the compiled validators leave those two
-keywords out and `over_length` / `date_times` walk the same schema for them instead. Each rule
+The checker gives string lengths (CiString limits), date-time formats and unknown fields rules of
+their own, with messages that say which field and by how much, so the compiled validators leave
+those keywords out and `over_length` / `date_times` walk the same schema for them instead. Each rule
 then judges one thing, and one broken field is one finding.
 """
 
@@ -149,6 +149,21 @@ def date_times(version: str, action: str, payload: object, response: bool = Fals
     ]
 
 
+def unknown_fields(version: str, action: str, payload: object, response: bool = False
+                   ) -> list[str]:
+    """Where the payload carries a field its schema does not define (`additionalProperties`
+    false): real chargers add their own, and are heard anyway (a warning, not a failure)."""
+    published = schema(version, action, response)
+    if published is None:
+        return []
+    found = []
+    for path, node, value in _walk(published, published, payload, ""):
+        if isinstance(value, dict) and node.get("additionalProperties") is False:
+            known = node.get("properties", {})
+            found += [f"{path}.{key}" if path else str(key) for key in value if key not in known]
+    return found
+
+
 def _has_all(payload: Mapping[str, object], version: str, action: str) -> bool:
     return all(key in payload for key in required(version, action))
 
@@ -156,6 +171,8 @@ def _has_all(payload: Mapping[str, object], version: str, action: str) -> bool:
 def _strip(node: object) -> None:
     if isinstance(node, dict):
         node.pop("format", None)
+        if node.get("additionalProperties") is False:
+            del node["additionalProperties"]  # unknown fields: a rule of their own
         if node.get("type") == "string":
             node.pop("maxLength", None)
         for value in node.values():

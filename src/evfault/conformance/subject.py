@@ -19,6 +19,7 @@ from evfault.catalog.catalog import Catalog
 from evfault.catalog.model import CatalogEntry
 from evfault.conformance.frames import CALL, Message
 from evfault.decode.interpret import resolved_code
+from evfault.decode.model import Decoded
 
 MREC_SCHEMES = ("evgo-mrec", "chargex-mrec")
 STATUS_NOTIFICATION = "StatusNotification"
@@ -87,6 +88,9 @@ class Subject:
     catalog: Catalog
     mrec: MrecStatus | None = None
     events: tuple[MrecEvent, ...] = ()
+    # What the decoder made of a CALL: its reports, and what it observed while reading the
+    # fields (rules_decode.py turns those observations into findings).
+    decoded: Decoded | None = None
 
     @property
     def payload(self) -> Any:
@@ -97,16 +101,16 @@ class Subject:
         return self.mrec is not None or bool(self.events)
 
 
-def subject(message: Message, catalog: Catalog) -> Subject:
+def subject(message: Message, catalog: Catalog, decoded: Decoded | None = None) -> Subject:
     """The Subject for a message, with its MREC content read."""
     if message.problem is not None or message.kind != CALL:
         return Subject(message, catalog)
     payload = message.payload
     if message.action == STATUS_NOTIFICATION and message.version == "1.6":
-        return Subject(message, catalog, mrec=mrec_status(payload, catalog))
+        return Subject(message, catalog, mrec=mrec_status(payload, catalog), decoded=decoded)
     if message.action == NOTIFY_EVENT:
-        return Subject(message, catalog, events=mrec_events(payload, catalog))
-    return Subject(message, catalog)
+        return Subject(message, catalog, events=mrec_events(payload, catalog), decoded=decoded)
+    return Subject(message, catalog, decoded=decoded)
 
 
 def mrec_status(payload: Mapping[str, Any], catalog: Catalog) -> MrecStatus | None:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from evfault.decode.model import DecodeWarning
 from evfault.ocpp.admission import Registration
 from evfault.store.model import ChargerUpdate, StatusEventRow
 from evfault.tracking.model import Booted, Event
@@ -39,7 +38,6 @@ class Outcome:
     events: list[Event] = field(default_factory=list)
     charger: ChargerUpdate | None = None
     status_events: list[StatusEventRow] = field(default_factory=list)
-    warnings: tuple[DecodeWarning, ...] = ()
 
 
 Handler = Callable[[HandlerContext, dict[str, Any]], Outcome]

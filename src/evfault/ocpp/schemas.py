@@ -8,8 +8,10 @@ Validation is lenient where real chargers are commonly off-spec and a monitoring
 still hear them: date-time formats (checked by the decoders, with a conformance warning), the
 StatusNotification errorCode/status enums and the lengths of its free-text fields, and the
 lengths of BootNotification's descriptive strings (serial numbers longer than 25 characters
-are common). Everything else — missing fields, wrong types, unknown properties — is a
-CALLERROR, as the specification requires.
+are common), fields a charger adds of its own (unknown properties), and a 2.0.1 NotifyEvent's
+`cleared` sent as the string "true". Each of these is heard, stored and flagged by the
+conformance rules (`unknown-field`, `ocpp-schema`, …). Everything else — missing fields, wrong
+types — is a CALLERROR, as the specification requires.
 """
 
 from __future__ import annotations
@@ -57,8 +59,19 @@ _RULE_FAULTS = {
 }
 
 
+# (version, action) → (definition, property) whose type is relaxed: firmware that writes a
+# boolean as a string ("cleared": "true") still means it, and the decoder reads what it means.
+_RELAXED_TYPES: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
+    ("2.0.1", "NotifyEvent"): (("EventDataType", "cleared"),),
+}
+
+
 def _strip_formats(node: Any) -> None:
+    """Date-time formats (the decoders judge them) and `additionalProperties: false` (a field
+    of the charger's own is read past and flagged, never a reason to lose its fault)."""
     if isinstance(node, dict):
+        if node.get("additionalProperties") is False:
+            del node["additionalProperties"]
         if node.get("type") == "string":
             node.pop("format", None)
         for value in node.values():
@@ -77,6 +90,9 @@ def _relax(schema: dict[str, Any], version: str, action: str) -> dict[str, Any]:
     for name, keywords in _RELAXED.get((version, action), {}).items():
         for keyword in keywords:
             properties.get(name, {}).pop(keyword, None)
+    definitions = schema.get("definitions", {})
+    for definition, name in _RELAXED_TYPES.get((version, action), ()):
+        definitions.get(definition, {}).get("properties", {}).get(name, {}).pop("type", None)
     return schema
 
 

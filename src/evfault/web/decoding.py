@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from itertools import islice
 
-import orjson
 from starlette.requests import Request
 
-from evfault.decode import Decoded, decode, decode_text
+from evfault.conformance import Judge
+from evfault.decode import Decoded
 from evfault.decode.export import decoded_to_dict
+from evfault.decode.logs import messages
 from evfault.web.http import ApiError
 from evfault.web.shapes import Json
 
@@ -31,21 +32,12 @@ async def read_body(request: Request) -> bytes:
     return bytes(body)
 
 
-def _is_frame_list(value: object) -> bool:
-    """A JSON array of frames (a log as JSON), as opposed to one frame."""
-    return isinstance(value, list) and bool(value) and all(isinstance(v, list) for v in value)
-
-
 def decode_messages(body: bytes) -> list[Decoded]:
-    """One Decoded per message: a JSON frame, payload or list of frames, else one per line."""
-    try:
-        value: Any = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        lines = [line for line in body.decode("utf-8", "replace").splitlines() if line.strip()]
-        return [decode_text(line) for line in lines[:MAX_MESSAGES]]
-    if _is_frame_list(value):
-        return [decode(frame) for frame in value[:MAX_MESSAGES]]
-    return [decode(value)]
+    """One Decoded per message, read as `evfault decode` reads a file (decode/logs.py) and judged
+    by the one rule set: a frame, a payload, a JSON array of them, log lines, pretty-printed."""
+    judge = Judge()
+    found = islice(messages(body.decode("utf-8", "replace").splitlines()), MAX_MESSAGES)
+    return [judge.line(number, text).decoded for number, text in found]
 
 
 def merge(results: Iterable[Decoded]) -> Json:

@@ -43,7 +43,7 @@ def status_notification(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome
         charger_time=report.timestamp if report else None,
         received_at=ctx.received_at,
     )
-    return Outcome({}, events, status_events=[row], warnings=decoded.warnings)
+    return Outcome({}, events, status_events=[row])
 
 
 def authorize(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:

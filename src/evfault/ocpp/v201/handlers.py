@@ -48,7 +48,7 @@ def _decoded_outcome(ctx: HandlerContext, action: str, payload: dict[str, Any]) 
     ]
     if not events:
         events = [Heard(ctx.charger_id, ctx.received_at)]
-    return Outcome({}, list(events), status_events=rows, warnings=decoded.warnings)
+    return Outcome({}, list(events), status_events=rows)
 
 
 def status_notification(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
