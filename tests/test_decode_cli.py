@@ -154,6 +154,7 @@ def test_fault_dict_has_the_api_fields() -> None:
         "info",
         "reading",
         "connector_id",
+        "guessed",
     }
     assert fault["reading"] == {"value": 20.0, "unit": "Ω"} and fault["connector_id"] == 1
     assert fault["known"] is True and fault["severity"] in ("info", "warning", "critical")

@@ -76,7 +76,8 @@ CASES: dict[Rule, tuple[object, list[str] | None]] = {
     Rule.VENDOR_ID_MISSING: (sn(vendorErrorCode="CX011"), ["chargex-mrec:CX011"]),
     Rule.VENDOR_ID_MISMATCH: (
         sn(vendorId=EVGO, vendorErrorCode="F001,CX011", info="1.11,"),
-        ["evgo-mrec:F001", "chargex-mrec:CX011"],
+        # the vendorId names the scheme: CX011 is an (unknown) EVgo code, said so
+        ["evgo-mrec:F001", "evgo-mrec:CX011"],
     ),
     Rule.CODE_UNKNOWN: (sn(vendorId=EVGO, vendorErrorCode="F0FF"), ["evgo-mrec:F0FF"]),
     Rule.CODE_EMPTY_ITEM: (

@@ -402,7 +402,7 @@ def test_continuing_and_clearing_carry_every_other_field_over() -> None:
         "vendor_id": "v", "error_code": "E", "info": "old", "reading_value": 1.5,
         "reading_unit": "A", "status": "Faulted", "warning_only": True, "time_flagged": True,
         "last_seen_at": t(3), "reports": 4, "cleared_at": t(5), "cleared_by": ClearedBy.REBOOT,
-        "cleared_received_at": t(6), "set_rule": ACC,
+        "cleared_received_at": t(6), "set_rule": ACC, "code_guessed": True,
     }
     assert set(distinct) == {f.name for f in fields(Incident)}, "give the new field a value"
     before = Incident(**distinct)
@@ -411,12 +411,15 @@ def test_continuing_and_clearing_carry_every_other_field_over() -> None:
                         lambda: "unused")
     plain = replace(fault("C", "s", info="new"), vendor_id=None, error_code=None)
     after = continued(before, plain, ctx)
-    changed = {"info", "reading_value", "reading_unit", "last_seen_at", "reports", "set_rule"}
+    # code_guessed: a report that names the code's vendorId confirms what was a guess.
+    changed = {"info", "reading_value", "reading_unit", "last_seen_at", "reports", "set_rule",
+               "code_guessed"}
     for f in fields(Incident):
         if f.name not in changed:
             assert getattr(after, f.name) == distinct[f.name], f.name
     assert (after.info, after.reports, after.last_seen_at, after.set_rule) == (
         "new", 5, t(9), SetRule.REPLACE)
+    assert not after.code_guessed
 
     gone = cleared(before, Stamp(t(20), t(21), False), ClearedBy.NO_ERROR)
     changed = {"cleared_at", "cleared_by", "cleared_received_at"}

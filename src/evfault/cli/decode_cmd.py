@@ -94,6 +94,8 @@ def _fault(fault: Fault) -> str:
         text += f"  info {fault.info!r}"
     if fault.entry is None and fault.vendor_id:
         text += f"  vendorId {fault.vendor_id!r}"
+    if fault.guessed:
+        text += "  (no vendorId: scheme guessed from the code's shape)"
     return text
 
 

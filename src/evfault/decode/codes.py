@@ -23,6 +23,8 @@ class Resolution:
     code: str
     # Left out of ==/hash: (scheme, code) decide the entry, and hashing an entry is slow.
     entry: CatalogEntry | None = field(compare=False)
+    # Recognised by its shape alone (F001 looks like EVgo's), the message naming no vendorId.
+    guessed: bool = False
 
 
 class CodeResolver:
@@ -31,21 +33,26 @@ class CodeResolver:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
 
-    def resolve(self, code: str, home: str | None, fallbacks: tuple[str, ...] = ()) -> Resolution:
-        """The code in `home` (the vendorId's scheme), else by code pattern, else an error code
-        of one of the `fallbacks` schemes (a 2.0.1 techCode "GroundFailure").
+    def resolve(self, code: str, home: str | None, fallbacks: tuple[str, ...] = (),
+                by_shape: bool = True) -> Resolution:
+        """The code in `home` (the vendorId's scheme), else — when `by_shape` (no vendorId
+        named a scheme) — by code pattern, a guess, else an error code of one of the
+        `fallbacks` schemes (a 2.0.1 techCode "GroundFailure").
 
-        A code matching a scheme's pattern but absent from the catalog keeps that scheme (an MREC
-        code we have no text for is still an MREC code); anything else is scheme "unknown".
+        A code the home scheme lacks stays that scheme's unknown code; a code matching a
+        scheme's pattern but absent from the catalog keeps that scheme (an MREC code we have no
+        text for is still an MREC code); anything else is scheme "unknown".
         """
-        if home is not None:
+        if home is not None and home in self.catalog.schemes:
             entry = self.catalog.get(home, code)
             if entry is not None:
                 return Resolution(home, entry.code, entry)
-        by_pattern = self.catalog.scheme_for_code(code)
+            if not by_shape:
+                return Resolution(home, code, None)
+        by_pattern = self.catalog.scheme_for_code(code) if by_shape else None
         if by_pattern is not None:
             entry = self.catalog.get(by_pattern, code)
-            return Resolution(by_pattern, entry.code if entry else code.upper(), entry)
+            return Resolution(by_pattern, entry.code if entry else code.upper(), entry, True)
         for scheme in fallbacks:
             entry = self.catalog.get(scheme, code)
             if entry is not None and entry.kind is Kind.ERROR:
@@ -84,6 +91,7 @@ def make_fault(
         reading=reading,
         info=info,
         connector_id=connector_id,
+        guessed=found.guessed,
     )
     return fault, problem
 

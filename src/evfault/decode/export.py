@@ -26,6 +26,7 @@ def fault_to_dict(fault: Fault, connector_id: int | None = None) -> Json:
         "info": fault.info,
         "reading": None if reading is None else {"value": reading.value, "unit": reading.unit},
         "connector_id": fault.connector_id if fault.connector_id is not None else connector_id,
+        "guessed": fault.guessed,
     }
 
 

@@ -44,6 +44,8 @@ class Fault:
     reading: Reading | None = None
     info: str | None = None  # the raw info item paired with this code
     connector_id: int | None = None  # set on 2.0.1 events, which name their own EVSE
+    # The scheme was told by the code's shape alone: no vendorId said whose code it is.
+    guessed: bool = False
 
     @property
     def known(self) -> bool:

@@ -6,10 +6,11 @@ per code combination and cached; only the readings are read per message (interpr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from evfault.catalog.catalog import Catalog
 from evfault.catalog.model import Scheme
+from evfault.decode.codes import UNKNOWN as UNKNOWN_SCHEME
 from evfault.decode.codes import CodeResolver, Resolution, unknown_code_warning
 from evfault.decode.model import DecodeWarning
 from evfault.decode.rules import Rule, show, warn
@@ -88,13 +89,15 @@ class Planner:
         return CodePlan(decoder, canonical, error_code, items, tuple(warnings), any(items))
 
     def decoder_for(self, vendor_id: str | None, codes: str | None) -> VendorDecoder:
-        """The registered decoder for vendorId; else one for the scheme the vendorId or the
-        first code names (a CX code from a charger that forgot its vendorId is still ChargeX)."""
+        """The registered decoder for vendorId; else one for the scheme the vendorId names; a
+        vendorId nobody knows keeps its codes opaque (F001 from com.acme is Acme's, not
+        EVgo's). Only without any vendorId does the first code's shape name the scheme (a CX
+        code from a charger that forgot its vendorId is taken for ChargeX, as a guess)."""
         decoder = self.registry.for_vendor(vendor_id)
         if decoder is not None:
             return decoder
         scheme = self.catalog.scheme_for_vendor(vendor_id)
-        if scheme is None and codes:
+        if scheme is None and codes and not (vendor_id and vendor_id.strip()):
             first = next((c.strip() for c in codes.split(",") if c.strip()), "")
             name = self.catalog.scheme_for_code(first)
             scheme = self.catalog.schemes.get(name) if name else None
@@ -109,14 +112,32 @@ class Planner:
         vendor_id: str | None,
         warnings: list[DecodeWarning],
     ) -> Resolution:
-        """The code in the decoder's scheme, or wherever its form says it belongs."""
-        found = self.resolver.resolve(code, decoder.scheme)
+        """The code in the scheme its vendorId names; by its form only when there is none."""
+        named = bool(vendor_id and vendor_id.strip())
+        found = self.resolver.resolve(code, decoder.scheme, by_shape=not named)
+        if not named and found.scheme != UNKNOWN_SCHEME and not found.guessed:
+            found = replace(found, guessed=True)  # the scheme came from the code's shape
         if found.entry is None:
+            if named:
+                self._other_family(code, found, vendor_id, warnings)
             warnings.append(unknown_code_warning(found, vendor_id))
         elif found.code != code:
             warnings.append(warn(Rule.CODE_CASE, f"code {show(code)} is written {found.code}."))
         self._check_vendor_id(found.scheme, vendor_id, warnings)
         return found
+
+    def _other_family(self, code: str, found: Resolution, vendor_id: str | None,
+                      warnings: list[DecodeWarning]) -> None:
+        """A code shaped like another registered scheme's, sent under a vendorId that names a
+        scheme (CX011 under com.evgo.mrec): read as the vendorId says, and said so."""
+        shaped = self.catalog.scheme_for_code(code)
+        if found.scheme == UNKNOWN_SCHEME or shaped is None or shaped == found.scheme:
+            return
+        warnings.append(warn(
+            Rule.VENDOR_ID_MISMATCH,
+            f"code {show(code)} has the form of {shaped} codes but came with vendorId "
+            f"{show(vendor_id)}; it was read as that vendor's {found.scheme} code.",
+        ))
 
     def _check_vendor_id(
         self, scheme_name: str, vendor_id: str | None, warnings: list[DecodeWarning]

@@ -241,7 +241,7 @@ INCIDENT_FIELDS: Sequence[str] = (
     "id", "charger_id", "connector_id", "scheme", "code", "title", "severity", "opened_at",
     "opened_received_at", "vendor_id", "error_code", "info", "reading_value", "reading_unit",
     "status", "warning_only", "time_flagged", "last_seen_at", "reports", "cleared_at",
-    "cleared_received_at",
+    "cleared_received_at", "code_guessed",
 )
 
 

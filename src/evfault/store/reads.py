@@ -139,6 +139,7 @@ def _incident(row: Row[Any]) -> Incident:
         last_seen_at=row.last_seen_at, reports=row.reports, cleared_at=row.cleared_at,
         cleared_by=ClearedBy(row.cleared_by) if row.cleared_by is not None else None,
         cleared_received_at=row.cleared_received_at, set_rule=SetRule(row.set_rule),
+        code_guessed=bool(row.code_guessed),
     )
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -178,6 +179,7 @@ incidents = Table(
     Column("status", String),
     Column("warning_only", Boolean, nullable=False),
     Column("time_flagged", Boolean, nullable=False),
+    Column("code_guessed", Boolean, nullable=False, server_default=false()),
     Column("last_seen_at", UtcDateTime),
     Column("reports", Integer, nullable=False),
     Column("cleared_at", UtcDateTime),

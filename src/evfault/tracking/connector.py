@@ -118,6 +118,7 @@ def opened(fault: Fault, ctx: ReportContext) -> Incident:
         time_flagged=ctx.stamp.flagged,
         last_seen_at=ctx.stamp.at,
         set_rule=ctx.rule,
+        code_guessed=fault.guessed,
     )
 
 
@@ -150,6 +151,7 @@ def continued(incident: Incident, fault: Fault, ctx: ReportContext) -> Incident:
         cleared_by=i.cleared_by,
         cleared_received_at=i.cleared_received_at,
         set_rule=ctx.rule,
+        code_guessed=i.code_guessed and fault.guessed,
     )
 
 
@@ -177,6 +179,7 @@ def cleared(incident: Incident, when: Stamp, by: ClearedBy) -> Incident:
         cleared_by=by,
         cleared_received_at=when.received_at,
         set_rule=i.set_rule,
+        code_guessed=i.code_guessed,
     )
 
 

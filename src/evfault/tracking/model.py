@@ -55,6 +55,9 @@ class Incident:
     # sweeps away incidents that REPLACE reports opened, so a plain status from an EVerest
     # charger cannot wipe the ChargeX codes it clears one by one.
     set_rule: SetRule = SetRule.REPLACE
+    # The code's scheme was told by its shape alone: the message named no vendorId (F001 with
+    # no vendorId is taken for EVgo's F001, a guess the operator should see as one).
+    code_guessed: bool = False
 
     @property
     def active(self) -> bool:

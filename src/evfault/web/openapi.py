@@ -107,6 +107,8 @@ def incident_schema() -> Schema:
         "error_code": string("OCPP 1.6 errorCode it travelled with.", nullable=True),
         "warning_only": boolean("Reported with a non-Faulted status: charging still possible."),
         "time_flagged": boolean("The charger's own timestamp was missing or implausible."),
+        "code_guessed": boolean("The message named no vendorId: the scheme was told by the "
+                                "code's shape alone (F001 taken for EVgo's)."),
         "opened_at": time(),
         "opened_received_at": time("When evfault received the report that opened it."),
         "last_seen_at": time(nullable=True),
@@ -224,6 +226,8 @@ def small_schemas() -> dict[str, Schema]:
                 "reading": obj({"value": {"type": "number"}, "unit": string(nullable=True)},
                                nullable=True),
                 "connector_id": integer(nullable=True),
+                "guessed": boolean("No vendorId named the code's scheme: it was told by the "
+                                   "code's shape alone."),
             },
         },
         "DecodeWarning": obj({"rule": string("A stable id."), "message": string()}),

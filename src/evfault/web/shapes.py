@@ -87,6 +87,7 @@ def incident(inc: Incident, now: datetime, catalog: Catalog, lang: str = "en") -
         "error_code": inc.error_code,
         "warning_only": inc.warning_only,
         "time_flagged": inc.time_flagged,
+        "code_guessed": inc.code_guessed,
         "opened_at": iso(inc.opened_at),
         "opened_received_at": iso(inc.opened_received_at),
         "last_seen_at": iso(inc.last_seen_at),
