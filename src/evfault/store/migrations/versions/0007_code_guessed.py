@@ -1,7 +1,7 @@
 """Incidents remember whether their code's scheme was a guess (no vendorId, told by its shape).
 
-Revision ID: 0006_code_guessed
-Revises: 0005_outage_exclusions
+Revision ID: 0007_code_guessed
+Revises: 0006_driver_reports
 Create Date: 2026-11-29
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_code_guessed"
-down_revision = "0005_outage_exclusions"
+revision = "0007_code_guessed"
+down_revision = "0006_driver_reports"
 branch_labels = None
 depends_on = None
 
