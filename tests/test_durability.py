@@ -18,6 +18,16 @@ from evfault.store.sql import open_store
 pytestmark = pytest.mark.slow
 
 CHARGERS = 20
+KILL_AFTER_ACKS = 300  # acknowledged messages before the kill: the writer is mid-stream by then
+LOAD_START_S = 300.0  # generous: a machine at load 20 still gets there
+
+
+async def until_acknowledged(acked: dict[str, list[str]], count: int) -> None:
+    """Wait until the server has acknowledged `count` messages in all (a bound, not a sleep)."""
+    deadline = asyncio.get_running_loop().time() + LOAD_START_S
+    while sum(len(ids) for ids in acked.values()) < count:
+        assert asyncio.get_running_loop().time() < deadline, "the load never got going"
+        await asyncio.sleep(0.02)
 
 
 def start_server_process(db_url: str) -> tuple[subprocess.Popen[str], str]:
@@ -61,7 +71,8 @@ async def test_sigkill_under_load_loses_no_acknowledged_message(db_url: str) -> 
     stop = asyncio.Event()
     tasks = [asyncio.create_task(hammer(url, cid, ids, stop)) for cid, ids in acked.items()]
     try:
-        await asyncio.sleep(2.0)
+        # Kill once the load is going, however long a busy machine takes to get there.
+        await until_acknowledged(acked, KILL_AFTER_ACKS)
         os.kill(process.pid, signal.SIGKILL)
         process.wait(10)
     finally:
@@ -70,7 +81,7 @@ async def test_sigkill_under_load_loses_no_acknowledged_message(db_url: str) -> 
         if process.poll() is None:
             process.kill()
     total = sum(len(ids) for ids in acked.values())
-    assert total > 100, "the load never got going"
+    assert total >= KILL_AFTER_ACKS, "the load never got going"
     store = open_store(db_url)
     await store.start()
     try:
