@@ -27,15 +27,15 @@ from evfault.sim.dialect import Dialect, dialect_for
 from evfault.sim.faults import Route, routes_for
 from evfault.sim.link import Link, Reply
 from evfault.sim.mrec import MrecError
-from evfault.sim.scenario import OutageSpec, Scenario, Span
+from evfault.sim.scenario import ChargerModel, OutageSpec, Scenario, Span
 from evfault.sim.state import ActiveFault, Connector, Phase
 from evfault.sim.stats import FleetStats
 
 log = logging.getLogger("evfault.sim")
 
 # Timeline event kinds.
-CONNECT, BOOT, HEARTBEAT, ARRIVAL, STEP, METER, FAULT, FAULT_END, REBOOT, DISCONNECT, LATER = \
-    range(11)
+CONNECT, BOOT, HEARTBEAT, ARRIVAL, STEP, METER, FAULT, FAULT_END, REBOOT, DISCONNECT, LATER, \
+    OPENING = range(12)
 _ALWAYS = (CONNECT, BOOT, LATER)  # played even while the charger is offline or not yet accepted
 
 _RETRY_FIRST, _RETRY_MAX = 1.0, 30.0  # reconnect back-off (s)
@@ -50,6 +50,11 @@ def weighted(rng: random.Random, choices: Sequence[tuple[str, float]]) -> str:
     """One name drawn by weight (one draw, whatever the weights, so sequences stay aligned)."""
     names = [name for name, _ in choices]
     return rng.choices(names, weights=[w for _, w in choices])[0]
+
+
+def pick_model(rng: random.Random, models: Sequence[ChargerModel]) -> ChargerModel:
+    """One of the scenario's charger models, by weight."""
+    return rng.choices(list(models), weights=[m.weight for m in models])[0]
 
 
 def utc_now() -> datetime:
@@ -78,6 +83,8 @@ class VirtualCharger:
         self.catalog = catalog
         self.clock = clock
         self.rng = random.Random(f"{seed}:{index}")
+        # Its own generator: naming the model draws nothing from the timeline's.
+        self.model = pick_model(random.Random(f"{seed}:{index}:model"), scenario.models)
         self.protocol = weighted(self.rng, scenario.protocols)
         self.flavour = weighted(self.rng, scenario.mrec)
         count = self.rng.choice(scenario.connectors)
@@ -382,6 +389,11 @@ class VirtualCharger:
     async def _on_fault(self, index: int, b: int, seq: int) -> None:
         spec = self.scenario.faults[index]
         self.push(self.vt + self._interval(spec.per_hour), FAULT, index)
+        await self.trip(index)
+
+    async def trip(self, index: int, duration: float | None = None) -> None:
+        """The scenario's fault `index` trips now (if this charger can have it, and now)."""
+        spec = self.scenario.faults[index]
         found = self.routes[index]
         if found is None:
             return
@@ -398,7 +410,8 @@ class VirtualCharger:
         self._fault_ids += 1
         fault = ActiveFault(self._fault_ids, found.kind, fresh, spec.broken)
         await self.raise_fault(connector, fault)
-        self.push(self.vt + spec.duration.draw(self.rng), FAULT_END, connector.id, fault.id)
+        lasts = spec.duration.draw(self.rng) if duration is None else duration
+        self.push(self.vt + lasts, FAULT_END, connector.id, fault.id)
 
     async def _ready_for(self, found: Route, connector: Connector) -> bool:
         """Bring the connector into the phase the fault needs, or say it cannot happen now."""
@@ -488,12 +501,25 @@ class VirtualCharger:
         self.stats.disconnects += 1
         await self._drop(outage.downtime.draw(self.rng), abort=True)
 
+    async def drop(self, downtime: float) -> None:
+        """The connection breaks (no close handshake) and comes back after `downtime` s."""
+        await self._drop(downtime, abort=True)
+
     async def _drop(self, downtime: float, abort: bool) -> None:
         link = self.link
         if link is None:
             return
         self._went_offline(downtime)
         await link.close(abort=abort)
+
+    def schedule_opening(self, index: int) -> None:
+        """Play the scenario's opening event `index` on this charger (sim/opening.py)."""
+        self.push(self.start_at + self.scenario.opening[index].at, OPENING, index)
+
+    async def _on_opening(self, index: int, stage: int, seq: int) -> None:
+        from evfault.sim.opening import play
+
+        await play(self, self.scenario.opening[index], index, stage)
 
     async def _on_later(self, a: int, b: int, seq: int) -> None:
         job = self._later.pop(seq, None)
@@ -512,6 +538,7 @@ class VirtualCharger:
         REBOOT: _on_reboot,
         DISCONNECT: _on_disconnect,
         LATER: _on_later,
+        OPENING: _on_opening,
     }
 
     def timestamp(self) -> datetime:

@@ -39,11 +39,6 @@ def remote_stop(ch: VirtualCharger, payload: dict[str, Any]) -> Reply:
     return {"status": "Accepted"}
 
 
-VENDOR = "evfault"
-MODEL = "SimCharger"
-FIRMWARE = "evfault-sim-1"
-
-
 class Dialect(Protocol):
     subprotocol: str
 

@@ -21,6 +21,7 @@ from datetime import datetime
 
 from evfault.catalog.catalog import Catalog, default_catalog
 from evfault.sim.charger import VirtualCharger, utc_now
+from evfault.sim.opening import assign
 from evfault.sim.scenario import Scenario
 from evfault.sim.stats import FleetStats
 
@@ -43,11 +44,13 @@ def build_fleet(
 ) -> list[VirtualCharger]:
     """The chargers of a scenario, each with its own generator derived from the seed."""
     cat = catalog if catalog is not None else default_catalog()
-    return [
+    chargers = [
         VirtualCharger(index, ident, url, scenario, seed, stats, cat,
                        start_at=index / scenario.ramp, clock=clock)
         for index, ident in enumerate(charger_ids(scenario))
     ]
+    assign(chargers, scenario.opening)
+    return chargers
 
 
 async def run_fleet(

@@ -83,6 +83,39 @@ class OutageSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ChargerModel:
+    """What a charger says it is in its BootNotification."""
+
+    vendor: str
+    model: str
+    firmware: str
+    weight: float = 1.0
+
+
+SIM_MODEL = ChargerModel("evfault", "SimCharger", "evfault-sim-1")
+
+OPENING_KINDS = ("fault", "warning", "disconnect", "reboot")
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningEvent:
+    """One scripted moment of the opening act, played once on a charger able to show it.
+
+    fault: a scenario fault (by its label, F001+F003) trips for `seconds`; warning: a plain
+    OCPP 1.6 errorCode reported while charging (the session goes on) for `seconds`;
+    disconnect: the connection drops for `seconds`; reboot: the charger restarts, down for
+    `seconds`, and does not re-report its faults. `same_charger_as` plays it on the charger
+    an earlier event (by its position) was played on.
+    """
+
+    at: float
+    kind: str
+    seconds: float
+    code: str = ""
+    same_charger_as: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     """A whole fleet's script. Every choice in it is drawn from per-charger seeded generators."""
 
@@ -99,6 +132,8 @@ class Scenario:
     faults: tuple[FaultSpec, ...] = ()
     reboots: OutageSpec | None = None
     disconnects: OutageSpec | None = None
+    models: tuple[ChargerModel, ...] = (SIM_MODEL,)
+    opening: tuple[OpeningEvent, ...] = ()
 
     def with_overrides(
         self, chargers: int | None = None, protocol: str | None = None, prefix: str | None = None
@@ -160,6 +195,10 @@ def parse_scenario(doc: Mapping[str, Any], origin: str = "scenario") -> Scenario
         faults=tuple(_fault(reader.child_at("faults", i)) for i in range(reader.length("faults"))),
         reboots=_outage(reader, "reboots"),
         disconnects=_outage(reader, "disconnects"),
+        models=tuple(_model(reader.child_at("models", i))
+                     for i in range(reader.length("models"))) or (SIM_MODEL,),
+        opening=tuple(_opening(reader.child_at("opening", i), i)
+                      for i in range(reader.length("opening"))),
     )
     from evfault.sim.faults import validate_fault  # the catalog is needed only here
 
@@ -167,14 +206,21 @@ def parse_scenario(doc: Mapping[str, Any], origin: str = "scenario") -> Scenario
         problem = validate_fault(fault)
         if problem:
             raise ScenarioError(f"{origin}: faults[{index}]: {problem}")
+    labels = {f.label for f in scenario.faults}
+    for index, event in enumerate(scenario.opening):
+        if event.kind == "fault" and event.code not in labels:
+            raise ScenarioError(f"{origin}: opening[{index}]: fault {event.code} is not one of "
+                                f"the scenario's faults ({', '.join(sorted(labels))}).")
     return scenario
 
 
 _TOP_KEYS = ("name", "chargers", "prefix", "protocol", "mrec", "connectors", "heartbeat", "ramp",
-             "call_timeout", "sessions", "faults", "reboots", "disconnects")
+             "call_timeout", "sessions", "faults", "reboots", "disconnects", "models", "opening")
 _SESSION_KEYS = ("per_hour", "plug_in", "charging", "suspended", "finishing", "meter_interval")
 _FAULT_KEYS = ("codes", "per_hour", "duration", "broken")
 _OUTAGE_KEYS = ("per_hour", "downtime", "fault_persists")
+_MODEL_KEYS = ("vendor", "model", "firmware", "weight")
+_OPENING_KEYS = ("at", "same_charger_as", *OPENING_KINDS)
 
 
 def _protocol_choice(value: str, current: tuple[tuple[str, float], ...]) -> tuple[
@@ -281,6 +327,44 @@ def _outage(reader: _Reader, key: str) -> OutageSpec | None:
         downtime=child.span("downtime", Span(2, 10)),
         fault_persists=persists,
     )
+
+
+def _model(reader: _Reader) -> ChargerModel:
+    reader.only(_MODEL_KEYS)
+    texts = [reader.raw(k) for k in ("vendor", "model", "firmware")]
+    if not all(isinstance(t, str | int | float) and str(t).strip() for t in texts):
+        reader.fail("vendor", "model and firmware must all be given as text")
+    vendor, model, firmware = (str(t).strip() for t in texts)
+    for key, value, most in (("vendor", vendor, 20), ("model", model, 20),
+                             ("firmware", firmware, 50)):
+        if len(value) > most:  # OCPP's CiString20/50: a central system would refuse the boot
+            reader.fail(key, f"must be at most {most} characters (OCPP), not {value!r}")
+    return ChargerModel(vendor, model, firmware, reader.number("weight", 1.0))
+
+
+def _opening(reader: _Reader, index: int) -> OpeningEvent:
+    reader.only(_OPENING_KEYS)
+    kinds = [k for k in OPENING_KINDS if k in reader.doc]
+    if len(kinds) != 1:
+        reader.fail("event", f"needs exactly one of {', '.join(OPENING_KINDS)}")
+    kind = kinds[0]
+    code, seconds = "", 0.0
+    if kind in ("fault", "warning"):
+        child = reader.child(kind)
+        if child is None:
+            reader.fail(kind, "must be a mapping {code: …, seconds: …}")
+        assert child is not None
+        code = child.text("code", "").strip()
+        if not code:
+            child.fail("code", "must name a code (a fault's label such as F001+F003)")
+        seconds = child.number("seconds", 60.0, positive=True)
+    else:
+        seconds = reader.number(kind, 30.0, positive=True)
+    same = reader.raw("same_charger_as")
+    if same is not None and (isinstance(same, bool) or not isinstance(same, int)
+                             or not 0 <= same < index):
+        reader.fail("same_charger_as", "must be the position of an earlier opening event")
+    return OpeningEvent(reader.number("at", 0.0), kind, seconds, code, same)
 
 
 def _yaml(text: str, origin: str) -> Mapping[str, Any]:

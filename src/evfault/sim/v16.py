@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from evfault.sim.breakage import break_payload
-from evfault.sim.dialect import FIRMWARE, MODEL, VENDOR, answer_with, remote_stop
+from evfault.sim.dialect import answer_with, remote_stop
 from evfault.sim.link import Reply
 from evfault.sim.mrec import build_no_error, build_resolved, build_status_notification, utc_text
 from evfault.sim.state import ActiveFault, Connector, Phase
@@ -28,10 +28,10 @@ class V16Dialect:
 
     async def boot(self, ch: VirtualCharger) -> tuple[bool, float]:
         reply = await ch.call("BootNotification", {
-            "chargePointVendor": VENDOR,
-            "chargePointModel": MODEL,
+            "chargePointVendor": ch.model.vendor,
+            "chargePointModel": ch.model.model,
             "chargePointSerialNumber": ch.ident[-25:],
-            "firmwareVersion": FIRMWARE,
+            "firmwareVersion": ch.model.firmware,
         })
         if reply is None:
             return False, 0.0

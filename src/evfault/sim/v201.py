@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from evfault.sim.dialect import FIRMWARE, MODEL, VENDOR, answer_with, remote_stop
+from evfault.sim.dialect import answer_with, remote_stop
 from evfault.sim.link import Reply
 from evfault.sim.mrec import Condition, build_notify_event, utc_text
 from evfault.sim.state import ActiveFault, Connector, Phase
@@ -32,8 +32,9 @@ class V201Dialect:
     async def boot(self, ch: VirtualCharger) -> tuple[bool, float]:
         reply = await ch.call("BootNotification", {
             "reason": ch.boot_reason,
-            "chargingStation": {"model": MODEL, "vendorName": VENDOR,
-                                "serialNumber": ch.ident[-25:], "firmwareVersion": FIRMWARE},
+            "chargingStation": {"model": ch.model.model, "vendorName": ch.model.vendor,
+                                "serialNumber": ch.ident[-25:],
+                                "firmwareVersion": ch.model.firmware},
         })
         if reply is None:
             return False, 0.0
