@@ -1,24 +1,34 @@
 # Two commands do all set-up on a fresh machine:
-#   make demo   install, start a server with a simulated fleet, print the dashboard URL
-#   make test   install (with the test browser), lint, type-check and run every test
+#   make demo   install what running needs, start a server with a simulated fleet, print the
+#               dashboard URL (make demo PORT=8181 for another port)
+#   make test   install the test tools too (and the test browser), lint, type-check, run every test
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
-STAMP   = $(VENV)/.installed
+PORT   ?= 8180
+# Two stamps: the runtime alone (make demo, serve), then the test and lint tools on top.
+RUNTIME = $(VENV)/.installed-runtime
+STAMP   = $(VENV)/.installed-dev
 
 .PHONY: demo serve test lint typecheck unit browser node bench bench-decode bench-server bench-dashboard bench-gate bench-transport bench-idle-memory bench-scan clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+$(RUNTIME): pyproject.toml
+	@echo "make: installing evfault and what it needs to run into $(VENV) (a few minutes the first time)"
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade --progress-bar on pip
+	$(BIN)/python -m pip install --progress-bar on -e .
+	touch $@
 
-demo: $(STAMP)
-	$(BIN)/evfault demo
+$(STAMP): $(RUNTIME)
+	@echo "make: adding the test, lint and type-check tools"
+	$(BIN)/python -m pip install --progress-bar on -e '.[dev]'
+	touch $@
 
-serve: $(STAMP)
-	$(BIN)/evfault serve
+demo: $(RUNTIME)
+	$(BIN)/evfault demo --port $(PORT)
+
+serve: $(RUNTIME)
+	$(BIN)/evfault serve --port $(PORT)
 
 browser:
 	scripts/install-browser.sh

@@ -125,3 +125,16 @@ def test_every_command_is_found_without_loading_the_others() -> None:
     assert set(_all_commands()) == set(LAZY_COMMANDS)
     for name, module in LAZY_COMMANDS.items():
         assert name in _commands_of(module), (name, module)
+
+
+def test_make_demo_installs_only_the_runtime_and_takes_a_port(tmp_path: Path) -> None:
+    """make demo: no pytest, mypy or playwright (hundreds of MB); make test adds them."""
+    venv = tmp_path / "venv"
+    done = subprocess.run(["make", "-n", "demo", "PORT=8181", f"VENV={venv}"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, check=True)
+    installs = [line for line in done.stdout.splitlines() if "pip install" in line]
+    assert installs and not any("[dev]" in line for line in installs), installs
+    assert f"{venv}/bin/evfault demo --port 8181" in done.stdout
+    tests = subprocess.run(["make", "-n", "unit", f"VENV={venv}"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=60, check=True)
+    assert "-e '.[dev]'" in tests.stdout

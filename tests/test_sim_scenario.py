@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from evfault.catalog import default_catalog
 from evfault.errors import UserError
 from evfault.sim import FleetStats, build_fleet, charger_ids, load_scenario, parse_scenario
+from evfault.sim.charger import OPENING
 from evfault.sim.faults import route
 from evfault.sim.mrec import build_status_notification
 from evfault.sim.scenario import FaultSpec, ScenarioError, Span, bundled
@@ -187,3 +188,34 @@ def _choices(seed: int) -> list[tuple[str, str, int]]:
 def test_same_seed_same_fleet_and_another_seed_another() -> None:
     assert _choices(5) == _choices(5)
     assert _choices(5) != _choices(6)
+
+
+# ---- the opening act and the charger models ---------------------------------------------------
+
+
+def test_the_demo_opening_goes_to_chargers_able_to_show_it() -> None:
+    scenario = load_scenario("demo")
+    fleet = build_fleet("ws://127.0.0.1:1/ocpp", scenario, 1, FleetStats())
+    planned = {}
+    for charger in fleet:
+        for _at, _seq, kind, a, _b in charger._heap:
+            if kind == OPENING:
+                planned[a] = charger
+    assert sorted(planned) == list(range(len(scenario.opening)))
+    kinds = {event.kind: planned[i] for i, event in enumerate(scenario.opening)}
+    assert kinds["warning"].protocol == "1.6"
+    assert planned[3] is planned[0]  # the reboot hits the charger with the compound code
+    assert len({c.model.vendor for c in fleet}) >= 5
+    assert all(len(c.model.model) <= 20 for c in fleet)
+
+
+@pytest.mark.parametrize(("doc", "says"), [
+    ({"opening": [{"at": 1, "fault": {"code": "F009", "seconds": 5}}]}, "is not one of"),
+    ({"opening": [{"at": 1, "reboot": 5, "disconnect": 5}]}, "needs exactly one of"),
+    ({"opening": [{"at": 1, "reboot": 5, "same_charger_as": 0}]}, "an earlier opening event"),
+    ({"models": [{"vendor": "V", "model": "M" * 21, "firmware": "1"}]}, "at most 20 characters"),
+    ({"models": [{"vendor": "V", "model": "M"}]}, "must all be given as text"),
+])
+def test_opening_and_model_mistakes_are_one_sentence(doc: dict[str, Any], says: str) -> None:
+    with pytest.raises(UserError, match=says):
+        parse_scenario({"name": "x", "faults": [{"codes": ["F001"]}], **doc}, "x.yaml")
