@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 
+from evfault.alerts.healer import Healer
 from evfault.alerts.service import Alerts, check_settings
 from evfault.auth.service import Trust
 from evfault.bus import InProcessBus
@@ -118,6 +119,7 @@ class Server:
         self._gate = gate  # tests may bring their own; the charger registry's otherwise
         self.trust: Trust | None = None
         self.alerts: Alerts | None = None
+        self.healer: Healer | None = None
         self.clock = clock
         self.node = node
         self.services: Services | None = None
@@ -154,8 +156,13 @@ class Server:
         self.liveness = LivenessProbe(self.central, self.services.commander,
                                       self.settings.liveness_probe)
         self.liveness.start()
-        self.alerts = Alerts(self.settings, store, self.clock)
-        await self.alerts.start()
+        alerts = self.alerts = Alerts(self.settings, store, self.clock)
+        central = self.central
+        self.healer = Healer(self.services, lambda: set(central.sessions), lambda: alerts.rules,
+                             alerts.db, self.settings.alert_interval)
+        alerts.healing = self.healer.still_trying  # alerts stay quiet while it tries
+        await alerts.start()
+        await self.healer.start()
         self.app = build_app(self.services, self.central, trust)
         self.sites = SiteManager(self.services, sites)
         self.app.state.sites = self.sites
@@ -166,6 +173,7 @@ class Server:
             port = await self.listener.start(self.settings.host, self.settings.port, reuse_port)
         except BaseException:
             await self.liveness.stop()
+            await self.healer.stop()
             await self.alerts.stop()
             if isinstance(bus, NatsBus):
                 await bus.stop()
@@ -196,6 +204,8 @@ class Server:
     async def stop(self) -> None:
         if self.app is not None:
             close_event_streams(self.app)  # a browser's open stream must not hold the stop
+        if self.healer:
+            await self.healer.stop()
         if self.sites:
             await self.sites.stop()
         if self.liveness:

@@ -7,11 +7,15 @@ batches from many messages together (group commit) and only then lets the server
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from evfault.tracking.model import ConnectivityChange, Incident, StatusChange
+
+if TYPE_CHECKING:
+    from evfault.alerts.healing import Attempt
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +163,9 @@ class Store(Protocol):
     async def incidents(self, query: IncidentQuery) -> list[Incident]: ...
 
     async def count_incidents(self, query: IncidentQuery) -> int: ...
+
+    async def incident_actions(self, incident_ids: Sequence[str]) -> dict[str, list[Attempt]]:
+        """Self-healing's actions on each of these incidents, oldest first."""
 
     async def messages(
         self, charger_id: str, limit: int = 50, before_id: int | None = None

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -396,4 +397,30 @@ driver_reports = Table(
     Index(None, "created_at"),
     Index(None, "sender", "created_at"),
     Index(None, "charger_id", "created_at"),
+)
+
+
+# ---- self-healing: the actions taken on incidents (migration 0008_healing) -------------------
+
+# Written before the command leaves, completed with the answer, and given its verdict (did the
+# error clear?) later. One row per incident, rule and step: two nodes cannot take the same step.
+incident_actions = Table(
+    "incident_actions",
+    metadata,
+    _id_column(),
+    Column("incident_id", String, nullable=False),
+    Column("charger_id", String, nullable=False),
+    Column("connector_id", Integer),
+    Column("rule", String, nullable=False),
+    Column("action", String, nullable=False),  # soft_reset | hard_reset | unlock | …
+    Column("step", Integer, nullable=False),  # its place in the rule's actions
+    Column("at", UtcDateTime, nullable=False),
+    Column("status", String, nullable=False),  # pending, then the command's status
+    Column("answer", Text),  # JSON: the charger's answer
+    Column("error", Text),
+    Column("cleared", Boolean),  # None until known
+    Column("checked_at", UtcDateTime),
+    UniqueConstraint("incident_id", "rule", "step", name="uq_incident_actions_incident_id"),
+    Index(None, "charger_id", "at"),
+    Index(None, "at"),
 )

@@ -8,7 +8,7 @@ delays a charger's answer.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import TypeVar
@@ -16,7 +16,8 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import URL
 
-from evfault.store import reads
+from evfault.alerts.healing import Attempt
+from evfault.store import healing, reads
 from evfault.store.engines import SYNCHRONOUS_MODES, reader_engine, writer_engine
 from evfault.store.loop_writer import LoopGroupWriter
 from evfault.store.migrate import upgrade
@@ -195,6 +196,12 @@ class SqlStore:
     ) -> list[ConnectivityChange]:
         """Connectivity changes at or after `since`, newest first."""
         return await self._read(reads.connectivity, charger_id, since, limit)
+
+    async def incident_actions(self, incident_ids: Sequence[str]) -> dict[str, list[Attempt]]:
+        """Self-healing's actions on each of these incidents, oldest first."""
+        if not incident_ids:
+            return {}
+        return await self._read(healing.for_incidents, incident_ids)
 
     async def load_state(self) -> StoredState:
         """Active incidents, connectors and chargers from one snapshot of the database."""

@@ -124,7 +124,27 @@ def incident_schema() -> Schema:
             "operator_steps": array(string()),
             "help_url": string(),
         }, nullable=True, description="The catalog's text; null for an unknown code."),
+        "actions": array(ref("HealingAction")),
     })
+
+
+def healing_action_schema() -> Schema:
+    return obj({
+        "action": string("soft_reset, hard_reset, unlock, inoperative or operative."),
+        "rule": string("The self-healing rule that took it."),
+        "step": integer("Its place in the rule's actions: 0 for the first."),
+        "at": time("When it was sent."),
+        "status": string("The command's outcome: pending, accepted, scheduled, rejected, "
+                         "failed, not-supported, error, timeout, offline or invalid."),
+        "answer": {"description": "The charger's answer (its CALLRESULT payload).",
+                   "nullable": True},
+        "error": string("Why there was no useful answer.", nullable=True),
+        "cleared": {"type": "boolean", "nullable": True,
+                    "description": "Did the error clear afterwards (within the rule's verify "
+                                   "time)? Null while that is not known yet."},
+        "checked_at": time("When `cleared` was decided.", nullable=True),
+    }, description="One self-healing action on the incident. An incident with an action "
+                   "whose `cleared` is true was fixed remotely.")
 
 
 def connector_schema() -> Schema:
@@ -274,6 +294,7 @@ def schemas() -> dict[str, Schema]:
         "ErrorList": listing("errors", ref("Incident")),
         "CodeList": listing("codes", ref("CodeEntry")),
         "Dashboard": dashboard_schema(),
+        "HealingAction": healing_action_schema(),
         **trust_schemas(),
         **site_schemas(),
         **command_schemas(),

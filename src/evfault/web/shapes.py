@@ -6,10 +6,12 @@ same wherever a person or a program meets it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from evfault.alerts.healing import Attempt
 from evfault.catalog.catalog import Catalog
 from evfault.catalog.model import Severity
 from evfault.store.model import ChargerRow, ConnectorRow, MessageRow
@@ -67,7 +69,17 @@ def explanation(catalog: Catalog, scheme: str, code: str, lang: str) -> Json | N
     }
 
 
-def incident(inc: Incident, now: datetime, catalog: Catalog, lang: str = "en") -> Json:
+def healing_action(attempt: Attempt) -> Json:
+    """One self-healing action as the incident's `actions` list shows it."""
+    return {
+        "action": attempt.action.value, "rule": attempt.rule, "step": attempt.step,
+        "at": iso(attempt.at), "status": attempt.status, "answer": attempt.answer,
+        "error": attempt.error, "cleared": attempt.cleared, "checked_at": iso(attempt.checked_at),
+    }
+
+
+def incident(inc: Incident, now: datetime, catalog: Catalog, lang: str = "en",
+             actions: Sequence[Attempt] = ()) -> Json:
     reading = None
     if inc.reading_value is not None:
         reading = {"value": inc.reading_value, "unit": inc.reading_unit}
@@ -98,6 +110,7 @@ def incident(inc: Incident, now: datetime, catalog: Catalog, lang: str = "en") -
         "duration_s": round(inc.duration_s(now), 3),
         "charger_url": charger_url(inc.charger_id),
         "explanation": explanation(catalog, inc.scheme, inc.code, lang),
+        "actions": [healing_action(a) for a in actions],
     }
 
 

@@ -55,13 +55,21 @@ def sorted_active(incidents: Iterable[Incident], flt: ErrorFilter) -> list[Incid
     return sorted((i for i in incidents if matches(i, flt)), key=shapes.incident_sort_key)
 
 
+async def incidents_with_actions(services: Services, incidents: Sequence[Incident],
+                                 now: datetime) -> list[Json]:
+    """Incidents as the API shows them, each with the self-healing actions taken on it."""
+    actions = await services.store.incident_actions([i.id for i in incidents])
+    return [shapes.incident(i, now, services.catalog, actions=actions.get(i.id, ()))
+            for i in incidents]
+
+
 async def active_errors(services: Services, flt: ErrorFilter, page: Page) -> Json:
     """Every active error the filters select, most severe and oldest first."""
     now = services.clock()
     found = sorted_active(await services.store.active_incidents(flt.charger), flt)
     chosen = found[page.offset : page.offset + page.limit]
     return {
-        "errors": [shapes.incident(i, now, services.catalog) for i in chosen],
+        "errors": await incidents_with_actions(services, chosen, now),
         "total": len(found),
         "limit": page.limit,
         "offset": page.offset,
@@ -124,7 +132,7 @@ async def _snapshot(services: Services) -> tuple[StoredState, list[Incident]]:
 async def chargers(services: Services, page: Page) -> Json:
     now = services.clock()
     state, active = await _snapshot(services)
-    errors = [shapes.incident(i, now, services.catalog) for i in active]
+    errors = await incidents_with_actions(services, active, now)
     fleet = _fleet(state, errors)
     fleet.sort(key=lambda c: c["id"])
     return {
@@ -227,7 +235,7 @@ async def dashboard(services: Services, flt: ErrorFilter, lang: str = "en") -> J
     """
     now = services.clock()
     state, active = await _snapshot(services)
-    everything = [shapes.incident(i, now, services.catalog) for i in active]
+    everything = await incidents_with_actions(services, active, now)
     fleet = _fleet(state, everything)
     fleet.sort(key=_charger_sort_key)
     errors = [e for e in everything if not is_platform(e)]
@@ -318,10 +326,10 @@ async def _charger_row(services: Services, charger_id: str) -> ChargerRow:
 
 async def charger_detail(services: Services, charger_id: str) -> Json:
     """One charger: connectors, active errors, recent incidents, timeline and raw messages."""
-    store, now, catalog = services.store, services.clock(), services.catalog
+    store, now = services.store, services.clock()
     row = await _charger_row(services, charger_id)
     active = sorted(await store.active_incidents(charger_id), key=shapes.incident_sort_key)
-    errors = [shapes.incident(i, now, catalog) for i in active]
+    errors = await incidents_with_actions(services, active, now)
     recent = await store.incidents(IncidentQuery(charger_id=charger_id, limit=RECENT_INCIDENTS))
     recent.sort(key=lambda i: shapes.aware(i.opened_at), reverse=True)
     statuses = await store.status_changes(charger_id)
@@ -332,7 +340,7 @@ async def charger_detail(services: Services, charger_id: str) -> Json:
     view.update(
         generated_at=shapes.iso(now),
         active_errors=errors,
-        recent_incidents=[shapes.incident(i, now, catalog) for i in recent],
+        recent_incidents=await incidents_with_actions(services, recent, now),
         status_changes=[shapes.status_change(s) for s in statuses],
         connectivity=[shapes.connectivity(c) for c in links],
         timeline=timeline(recent, statuses, links),
@@ -350,7 +358,7 @@ async def error_history(services: Services, query: IncidentQuery) -> Json:
     total = await services.store.count_incidents(query)
     now = services.clock()
     return {
-        "errors": [shapes.incident(i, now, services.catalog) for i in found],
+        "errors": await incidents_with_actions(services, found, now),
         "total": total,
         "limit": query.limit,
         "offset": query.offset,
