@@ -191,3 +191,25 @@ def test_any_frame_shape_is_judged_never_crashes(message_type: int, action: str,
                                                  payload: object) -> None:
     report = check_text(json.dumps([message_type, "1", action, payload]))
     assert report.messages == 1
+
+
+def test_the_status_rule_says_what_was_expected_and_what_was_seen() -> None:
+    frame = _frame({"connectorId": 1, "errorCode": "OtherError", "info": "1.11",
+                    "status": "Faulted", "timestamp": "2022-06-10T14:51:17Z",
+                    "vendorId": "com.evgo.mrec", "vendorErrorCode": "F001"})
+    (finding,) = check_text(frame).problems
+    assert finding.rule == "mrec-status" and finding.result is Result.FAIL
+    assert finding.message == "F001 expects status Finishing; the charger reported Faulted"
+
+
+def test_a_status_shown_only_in_the_sample_message_is_a_warning() -> None:
+    # ChargeX prescribes no status: its sample message for CX011 happens to say Faulted.
+    frame = _frame({"connectorId": 1, "errorCode": "OtherError", "info": "",
+                    "status": "Charging", "timestamp": "2023-09-06T00:08:09Z",
+                    "vendorId": "https://chargex.inl.gov", "vendorErrorCode": "CX011"})
+    report = check_text(frame)
+    (finding,) = report.problems
+    assert finding.rule == "mrec-status" and finding.result is Result.WARNING
+    assert "CX011 expects status Faulted" in finding.message
+    assert finding.message.endswith("the charger reported Charging")
+    assert not report.failed

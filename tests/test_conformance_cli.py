@@ -34,7 +34,7 @@ def test_a_failing_rule_fails_the_run_and_names_the_line() -> None:
     assert "mrec-status" in result.output
     assert "1 rule(s) failed" in result.output
     flat = " ".join(result.output.replace("│", " ").split())  # the table wraps long messages
-    assert "Finishing" in flat and "not Faulted" in flat
+    assert "F001 expects status Finishing; the charger reported Faulted" in flat
 
 
 def test_warnings_alone_do_not_fail_the_run() -> None:

@@ -205,6 +205,7 @@ def _entry(raw: Mapping[str, Any], scheme: Scheme, translations: Translations) -
         text_gaps=TextGaps(texts),
         measurement=_measurement(raw.get("measurement")),
         expected_status=_optional(raw, "expected_status", str),
+        status_from_sample=bool(_optional(raw, "status_from_sample", bool)),
         expected_connector_id=_optional(raw, "expected_connector_id", int),
         ocpp_error_code=_optional(raw, "ocpp_error_code", str),
         equivalents=strings(raw.get("equivalents"), "equivalents"),

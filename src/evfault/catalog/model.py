@@ -115,6 +115,9 @@ class CatalogEntry:
     texts: Mapping[str, EntryText] = field(hash=False, compare=False)
     measurement: Measurement | None = None
     expected_status: str | None = None  # the connector status the standard prescribes
+    # The standard states no status rule: expected_status is the one its sample message shows
+    # (ChargeX's CX006, CX011, CX019), so another status is worth a warning, not a failure.
+    status_from_sample: bool = False
     expected_connector_id: int | None = None  # 0 where the code concerns the whole charger
     ocpp_error_code: str | None = None  # the OCPP 1.6 errorCode it travels with
     equivalents: tuple[str, ...] = ()  # "scheme:code" references

@@ -100,7 +100,10 @@ def check_message(message: Message, catalog: Catalog, rules: Sequence[Rule],
     for rule, verdict in verdicts:
         if verdict is None or applied.intersection(rule.yields_to):
             continue
-        result = Result.PASS if verdict.passed else Result(rule.info.severity.value)
+        if verdict.passed:
+            result = Result.PASS
+        else:
+            result = Result.WARNING if verdict.soft else Result(rule.info.severity.value)
         found.append(Finding(message.line, rule.info.id, result, verdict.message,
                              message.charger_id))
     return found

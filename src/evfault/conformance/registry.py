@@ -19,6 +19,9 @@ class Verdict:
 
     passed: bool
     message: str
+    # A rule that fails may judge one case only worth a warning (a status the standard shows
+    # only in a sample message, not in a rule).
+    soft: bool = False
 
 
 def ok(message: str) -> Verdict:
@@ -27,6 +30,11 @@ def ok(message: str) -> Verdict:
 
 def bad(message: str) -> Verdict:
     return Verdict(False, message)
+
+
+def doubtful(message: str) -> Verdict:
+    """Not passed, but a warning whatever the rule's severity."""
+    return Verdict(False, message, soft=True)
 
 
 Check = Callable[[Subject], Verdict | None]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from evfault.catalog.model import CatalogEntry
 from evfault.conformance.model import Severity
-from evfault.conformance.registry import Verdict, bad, ok, rule
+from evfault.conformance.registry import Verdict, bad, doubtful, ok, rule
 from evfault.conformance.subject import Code, MrecStatus, Subject, parse_rfc3339
 from evfault.decode.codes import parse_number
 
@@ -250,20 +250,27 @@ def mrec_reading_missing(s: Subject) -> Verdict | None:
 @rule(
     "mrec-status",
     "The status is the one the code prescribes (EVgo: Finishing for F000–F003, Faulted for the "
-    "others; with several codes, one of theirs).",
+    "others; with several codes, one of theirs); a status the standard shows only in its sample "
+    "message (ChargeX) is a warning.",
     group=MREC,
 )
 def mrec_status(s: Subject) -> Verdict | None:
     m = s.mrec
     if m is None or m.resolved is not None or m.status is None:
         return None
-    prescribed = sorted({e.expected_status for e in m.known if e.expected_status})
+    entries = [e for e in m.known if e.expected_status]
+    prescribed = sorted({e.expected_status for e in entries if e.expected_status})
     if not prescribed:
         return None
     if m.status in prescribed:
         return ok(f"status {m.status} as prescribed")
-    codes = ",".join(e.code for e in m.known if e.expected_status)
-    return bad(f"{codes} is reported with status {' or '.join(prescribed)}, not {m.status}")
+    codes = ",".join(e.code for e in entries)
+    verb = "expects" if len(entries) == 1 else "expect"
+    expected = f"{codes} {verb} status {' or '.join(prescribed)}"
+    if all(e.status_from_sample for e in entries):
+        return doubtful(f"{expected} (only as the standard's sample message shows it); "
+                        f"the charger reported {m.status}")
+    return bad(f"{expected}; the charger reported {m.status}")
 
 
 @rule(
