@@ -106,14 +106,17 @@ class MessagePath:
     # ---- frames from a charger ---------------------------------------------------------------
 
     def incoming(self, charger_id: str, version: str, text: str, received_at: datetime,
-                 registration: Registration = Registration.ACCEPTED) -> Processed:
+                 registration: Registration = Registration.ACCEPTED,
+                 busy_retry: int | None = None) -> Processed:
         """One frame a charger sent, handled completely (but nothing stored or sent yet).
 
-        `registration`: the charger's standing in the registry (a pending one boots Pending)."""
+        `registration`: the charger's standing in the registry (a pending one boots Pending);
+        `busy_retry`: the server is overloaded, a boot is told to come back in that many s."""
         try:
             frame = parse_frame(text)
             if isinstance(frame, Call):
-                return self._call(charger_id, version, frame, text, received_at, registration)
+                return self._call(charger_id, version, frame, text, received_at, registration,
+                                  busy_retry)
             return self._reply(charger_id, frame, text, received_at)
         except RpcError as error:
             return self.rejected(charger_id, version, error, text, received_at)
@@ -130,11 +133,11 @@ class MessagePath:
                          message_id=error.message_id)
 
     def _call(self, charger_id: str, version: str, call: Call, raw: str, received_at: datetime,
-              registration: Registration) -> Processed:
+              registration: Registration, busy_retry: int | None = None) -> Processed:
         handler = self._handler_for(version, call)
         validate_request(version, call.action, call.payload, call.message_id)
         call, flagged = self._guarded(version, call, raw)
-        outcome = self._run(handler, charger_id, call, received_at, registration)
+        outcome = self._run(handler, charger_id, call, received_at, registration, busy_retry)
         answer = call_result(call.message_id, outcome.response)
         batch = WriteBatch(
             messages=[MessageRow(charger_id, "in", received_at, raw, call.action, call.message_id),
@@ -174,9 +177,9 @@ class MessagePath:
                        call.message_id)
 
     def _run(self, handler: Handler, charger_id: str, call: Call, received_at: datetime,
-             registration: Registration) -> Outcome:
+             registration: Registration, busy_retry: int | None = None) -> Outcome:
         ctx = HandlerContext(charger_id, received_at, self.config.heartbeat_interval,
-                             self.next_transaction_id, registration)
+                             self.next_transaction_id, registration, busy_retry)
         try:
             return handler(ctx, call.payload)
         except Exception as exc:

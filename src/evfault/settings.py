@@ -112,6 +112,10 @@ class Settings:
     idle_timeout: float = setting(
         600.0, "Seconds without a frame before a charger is pinged; silent after that: closed.",
         section="Limits", minimum=0.01)
+    boot_defer_lag: float = setting(
+        2.0, "Event-loop lag (s) above which new BootNotifications are answered Pending with "
+        "a retry interval of 30-120 s spread by charger id (a reconnect storm); 0: never.",
+        section="Limits", minimum=0)
     max_connections: int = setting(20_000, "Most connections open at once (all clients).",
                                    section="Limits", minimum=1)
     max_connections_per_address: int = setting(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from evfault.context import Services
 from evfault.ocpp.guard import Bounds
+from evfault.ocpp.load import LoadWatch, busy_retry_interval
 from evfault.pipeline import MessagePath, PathConfig, Processed, tick_batch
 from evfault.tracking.model import Change, ConnectivityChange
 from evfault.tracking.tracker import Tracker, TrackerConfig
@@ -64,6 +65,7 @@ class CentralSystem:
         self.node = node or socket.gethostname()
         self.sessions: dict[str, Session] = {}
         self.path = MessagePath(self.tracker, path_config(services))
+        self.load = LoadWatch(services.settings.boot_defer_lag)
         self._known: set[str] = set()
         self._stale: set[str] = set()  # chargers whose reload from the store failed
         self._ticker: asyncio.Task[None] | None = None
@@ -85,8 +87,14 @@ class CentralSystem:
                              [c for c in state.chargers if c.charger_id in mine])
         self._known.update(mine)
         self._ticker = asyncio.create_task(self._tick_forever(), name="evfault-ticker")
+        self.load.start()
+
+    def busy_retry(self, charger_id: str) -> int | None:
+        """While the loop lags (a reconnect storm), when a booting charger should come back."""
+        return busy_retry_interval(charger_id) if self.load.busy else None
 
     async def stop(self) -> None:
+        await self.load.stop()
         if self._ticker:
             self._ticker.cancel()
             with suppress(asyncio.CancelledError):

@@ -25,6 +25,7 @@ class HandlerContext:
     heartbeat_interval: int
     next_transaction_id: Callable[[], int]
     registration: Registration = Registration.ACCEPTED  # the charger's standing in the registry
+    busy_retry: int | None = None  # server too busy: boots are told to come back in this many s
 
 
 # How soon a Pending charger is asked to boot again: an operator's approval should not wait
@@ -51,10 +52,12 @@ def boot_outcome(ctx: HandlerContext, version: str, vendor: str | None, model: s
                             model=model, serial=serial, firmware=firmware, protocol=version,
                             booted_at=ctx.received_at)
     pending = ctx.registration is Registration.PENDING
+    interval = min(ctx.heartbeat_interval, PENDING_BOOT_INTERVAL) if pending \
+        else ctx.heartbeat_interval
+    if ctx.busy_retry is not None:  # a reconnect storm: come back later, spread out
+        pending, interval = True, ctx.busy_retry
     response = {"status": "Pending" if pending else "Accepted",
-                "currentTime": iso(ctx.received_at),
-                "interval": min(ctx.heartbeat_interval, PENDING_BOOT_INTERVAL) if pending
-                else ctx.heartbeat_interval}
+                "currentTime": iso(ctx.received_at), "interval": interval}
     return Outcome(response, [Booted(ctx.charger_id, ctx.received_at)], charger)
 
 

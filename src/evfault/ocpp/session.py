@@ -109,8 +109,11 @@ class Session:
     async def _handle(self, text: str) -> None:
         received_at = self.clock()
         central = self.central
+        busy_retry = central.busy_retry(self.charger_id)
         done = central.path.incoming(self.charger_id, self.version, text, received_at,
-                                     self.registration)
+                                     self.registration, busy_retry)
+        if busy_retry is not None and done.action == "BootNotification":
+            central.load.deferred += 1
         if done.reply is not None:
             future = self.pending.pop(done.reply.message_id, None)
             if future is not None and not future.done():
