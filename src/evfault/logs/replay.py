@@ -4,8 +4,9 @@ Every frame a charger sent goes to `MessagePath.incoming`, exactly as the live s
 over; connection records of an `evfault export` go to `connected`/`disconnected`; time moves
 by the log's own timestamps (`tick`). Frames the central system sent, and answers, change no
 incident and are passed over. An `evfault export` records every connectivity change the server
-made, so the tracker's own silence detection is off for it (the records already say when each
-charger went quiet); other logs have no such records and are judged by their silences.
+made, so the tracker's own silence detection and offline grace are off for it (the records
+already say when each charger went offline); other logs have no such records and are judged by
+their silences.
 """
 
 from __future__ import annotations
@@ -98,10 +99,12 @@ class Replay:
 
     def _header(self, header: Header) -> None:
         self._protocols.update(header.protocols)
-        if self._path is None:  # an export: its connectivity records replace silence detection
+        if self._path is None:
+            # An export records every connectivity change the server made, dated as it dated
+            # them: they replace silence detection and the grace (the server already waited).
             self._config = TrackerConfig(
                 reboot_window=self._config.reboot_window, clock_skew=self._config.clock_skew,
-                offline_grace=self._config.offline_grace, heartbeat_interval=0)
+                offline_grace=0, heartbeat_interval=0)
 
     def _frame(self, record: Frame, source: str, default_charger: str) -> None:
         if record.direction == OUT:
