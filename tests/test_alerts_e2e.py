@@ -127,3 +127,26 @@ async def test_a_wrong_secret_is_refused_and_the_message_fails(start_server: Any
         assert "401" in (failed[0].last_error or "")
     finally:
         receiver.close()
+
+
+async def test_two_nodes_on_one_database_send_an_alert_once(start_server: Any,
+                                                            tmp_path: Path) -> None:
+    receiver = await WebhookReceiver(SECRET).start()
+    rules = rules_file(tmp_path, f"{{webhook: '{receiver.url}'}}", after="0s", resolved=False)
+    a = await start_server(node="node-a", **alert_settings(rules))
+    b = await start_server(node="node-b", **alert_settings(rules))
+    try:
+        async with charger16(a.address.ocpp, "CP-TWO") as cp:
+            await boot16(cp)
+            await send_status16(cp, errorCode="InternalError", status="Faulted")
+            await outbox_has(a, "sent", 1)
+            await b.alerts.check()  # node B decides the same alert: it is not written again
+            await b.alerts.deliver()
+            await a.alerts.check()
+            await a.alerts.deliver()
+        [incident] = await a.services.store.active_incidents("CP-TWO")
+        assert set(b.alerts.fired) == {("internal-errors", incident.id)}  # B decided it too
+        assert len(await b.alerts.messages()) == 1
+        assert len(receiver.deliveries) == 1 and receiver.deliveries[0].signed
+    finally:
+        receiver.close()
