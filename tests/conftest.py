@@ -100,6 +100,8 @@ FAST = {
     # A test's own blocking work must not make its boots Pending (test_storm_backpressure
     # turns the back-pressure on).
     "boot_defer_lag": 0.0,
+    # Likewise every RFID tag; tests/test_tags.py checks the allow-list and `reject`.
+    "unknown_tags": "accept",
 }
 
 

@@ -16,11 +16,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from evfault.auth.tags import TagBook
 from evfault.conformance import Judge
 from evfault.decode.model import DecodeWarning
 from evfault.ocpp.admission import Registration
 from evfault.ocpp.guard import Bounds, guard
-from evfault.ocpp.outcome import Handler, HandlerContext, Outcome, transaction_ids
+from evfault.ocpp.outcome import ACCEPT_ALL, Handler, HandlerContext, Outcome, transaction_ids
 from evfault.ocpp.rpc import (
     Call,
     CallError,
@@ -94,10 +95,13 @@ class MessagePath:
         tracker: Tracker,
         config: PathConfig | None = None,
         next_transaction_id: Callable[[], int] | None = None,
+        tags: TagBook | None = None,
     ) -> None:
         self.tracker = tracker
         self.config = config or PathConfig()
         self.next_transaction_id = next_transaction_id or transaction_ids()
+        # idTags: the server's allow-list; log analysis accepts all
+        self.tags = tags if tags is not None else ACCEPT_ALL
         self.counters = PathCounters()
         # The one rule set (evfault check's): what a charger's call is flagged with here is what
         # `evfault decode` and `evfault check` say of the same frame.
@@ -179,7 +183,8 @@ class MessagePath:
     def _run(self, handler: Handler, charger_id: str, call: Call, received_at: datetime,
              registration: Registration, busy_retry: int | None = None) -> Outcome:
         ctx = HandlerContext(charger_id, received_at, self.config.heartbeat_interval,
-                             self.next_transaction_id, registration, busy_retry)
+                             self.next_transaction_id, registration, busy_retry=busy_retry,
+                             tags=self.tags)
         try:
             return handler(ctx, call.payload)
         except Exception as exc:

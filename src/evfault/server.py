@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from evfault.alerts.healer import Healer
 from evfault.alerts.service import Alerts, check_settings
 from evfault.auth.service import Trust
+from evfault.auth.tag_list import TagList
 from evfault.bus import InProcessBus
 from evfault.catalog.catalog import default_catalog
 from evfault.commands.commander import Commander
@@ -128,6 +129,7 @@ class Server:
         self.listener: Listener | None = None
         self.sites: SiteManager | None = None
         self.liveness: LivenessProbe | None = None
+        self.tags: TagList | None = None
         self._stopped: asyncio.Event | None = None
         self.address = Address(settings.host, settings.port)
 
@@ -148,6 +150,8 @@ class Server:
         self.trust = trust
         await trust.start()
         await trust.attach(self.central)
+        self.tags = TagList(trust.store, self.central.tags, self.clock)
+        await self.tags.start()
         if isinstance(bus, NatsBus):
             await self._join(bus, trust, store)
         self.services.commander = Commander(
@@ -167,6 +171,7 @@ class Server:
         self.sites = SiteManager(self.services, sites)
         self.app.state.sites = self.sites
         self.app.state.alerts = self.alerts
+        self.app.state.tags = self.tags
         self.listener = Listener(self.app, self.settings, self.services.gate,
                                  session_opener(self.central), context)
         try:
@@ -177,6 +182,7 @@ class Server:
             await self.alerts.stop()
             if isinstance(bus, NatsBus):
                 await bus.stop()
+            await self.tags.stop()
             await self.central.stop()
             await trust.stop()
             await store.close()
@@ -196,6 +202,8 @@ class Server:
             await bus.serve_calls(self.central)
         except BaseException:
             await bus.stop()
+            if self.tags is not None:
+                await self.tags.stop()
             await self.central.stop()
             await trust.stop()
             await store.close()
@@ -218,6 +226,8 @@ class Server:
             await self.alerts.stop()
         if self.services and isinstance(self.services.bus, NatsBus):
             await self.services.bus.stop()
+        if self.tags:
+            await self.tags.stop()
         if self.trust:
             await self.trust.stop()
         if self.services:

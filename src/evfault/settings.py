@@ -86,6 +86,9 @@ class Settings:
         "pending", "A charger id the registry does not know: accept, pending (listed for "
         "approval, its BootNotification answered Pending) or reject.",
         section="Chargers", choices=("accept", "pending", "reject"))
+    unknown_tags: str = setting(
+        "reject", "An RFID idTag not on the operators' allow-list: accept or reject (Invalid).",
+        section="Chargers", choices=("accept", "reject"))
     liveness_probe: float = setting(
         10.0, "Seconds before a silent charger would count as offline that it is sent "
         "TriggerMessage(Heartbeat) and given to answer; 0: no probe.",

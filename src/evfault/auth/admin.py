@@ -50,7 +50,7 @@ class Created:
     token: ApiToken | None = None
 
 
-def _audited(entry: AuditEntry, change: Callable[..., Any], *args: Any) -> Callable[..., Any]:
+def audited(entry: AuditEntry, change: Callable[..., Any], *args: Any) -> Callable[..., Any]:
     """`change` and its audit line in one transaction: no change without its record."""
 
     def run(connection: Connection) -> Any:
@@ -76,7 +76,7 @@ class Admin:
     async def _change(self, actor: str, action: str, target: str, detail: str | None,
                       change: Callable[..., Any], *args: Any) -> Any:
         entry = AuditEntry(self.clock(), actor, action, target, detail)
-        result = await self.store.write(_audited(entry, change, *args))
+        result = await self.store.write(audited(entry, change, *args))
         if action.startswith(("user.", "token.")):
             self.on_accounts()
         return result

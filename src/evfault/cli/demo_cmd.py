@@ -87,6 +87,8 @@ def demo(
         where_note = "  (kept: --keep)" if keep else "  (removed on exit; --keep keeps it)"
     if settings.unknown_chargers == Settings().unknown_chargers:
         settings = settings.with_overrides(unknown_chargers="accept")  # simulated fleet: all in
+    if settings.unknown_tags == Settings().unknown_tags:
+        settings = settings.with_overrides(unknown_tags="accept")  # the simulated drivers' cards
     if settings.log_level == Settings().log_level:
         settings = settings.with_overrides(log_level="warning")  # the demo's lines only
     if settings.offline_grace == Settings().offline_grace:

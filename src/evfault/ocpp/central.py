@@ -18,6 +18,7 @@ from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from evfault.auth.tags import TagBook, UnknownTags
 from evfault.context import Services
 from evfault.ocpp.guard import Bounds
 from evfault.ocpp.load import LoadWatch, busy_retry_interval
@@ -64,7 +65,9 @@ class CentralSystem:
         self.tracker = tracker or Tracker(tracker_config(services), new_incident_id)
         self.node = node or socket.gethostname()
         self.sessions: dict[str, Session] = {}
-        self.path = MessagePath(self.tracker, path_config(services))
+        # The idTag allow-list the handlers answer by (filled and kept current by TagList).
+        self.tags = TagBook(UnknownTags(services.settings.unknown_tags))
+        self.path = MessagePath(self.tracker, path_config(services), tags=self.tags)
         self.load = LoadWatch(services.settings.boot_defer_lag)
         self._known: set[str] = set()
         self._stale: set[str] = set()  # chargers whose reload from the store failed

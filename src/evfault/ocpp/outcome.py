@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from evfault.auth.tags import TagBook
 from evfault.ocpp.admission import Registration
 from evfault.store.model import ChargerUpdate, StatusEventRow
 from evfault.tracking.model import Booted, Event
+
+ACCEPT_ALL = TagBook()
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +29,12 @@ class HandlerContext:
     next_transaction_id: Callable[[], int]
     registration: Registration = Registration.ACCEPTED  # the charger's standing in the registry
     busy_retry: int | None = None  # server too busy: boots are told to come back in this many s
+    tags: TagBook = ACCEPT_ALL  # the idTag allow-list (log analysis: every tag is accepted)
+
+    def tag_info(self, id_tag: object, version: str) -> dict[str, Any]:
+        """idTagInfo (1.6) or idTokenInfo (2.0.1) for a tag a charger presented."""
+        tag = id_tag if isinstance(id_tag, str) else ""
+        return self.tags.decide(tag, self.received_at).info(version)
 
 
 # How soon a Pending charger is asked to boot again: an operator's approval should not wait

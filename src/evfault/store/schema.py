@@ -424,3 +424,18 @@ incident_actions = Table(
     Index(None, "charger_id", "at"),
     Index(None, "at"),
 )
+
+
+# ---- RFID idTags: the operators' allow-list (migration 0009) -------------------------------
+
+id_tags = Table(
+    "id_tags",
+    metadata,
+    Column("id_tag", String, primary_key=True),
+    Column("parent", String),  # parentIdTag / groupIdToken: blocked or expired with it
+    Column("expires_at", UtcDateTime),
+    Column("blocked", Boolean, nullable=False),
+    Column("note", String),  # whose card it is, for people; never sent to chargers
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)

@@ -29,6 +29,7 @@ from evfault.web import (
     reports,
     scan,
     sites,
+    tags_api,
     trust_api,
     trust_pages,
 )
@@ -55,6 +56,7 @@ def web_routes() -> list[BaseRoute]:
         *reliability.routes(),
         *trust_pages.routes(),
         *commands_api.routes(),
+        *tags_api.routes(),
         *qr.routes(),
         *api.routes(),
         *scan.routes(),

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from evfault.web.openapi_alerts import alert_paths, alert_schemas
-from evfault.web.openapi_commands import command_paths, command_schemas
+from evfault.web.openapi_commands import command_paths, command_schemas, tag_paths, tag_schemas
 from evfault.web.openapi_drivers import DRIVER_TAG, driver_paths
 from evfault.web.openapi_reports import report_paths, report_schemas
 from evfault.web.openapi_sites import site_paths, site_schemas
@@ -298,6 +298,7 @@ def schemas() -> dict[str, Schema]:
         **trust_schemas(),
         **site_schemas(),
         **command_schemas(),
+        **tag_schemas(),
         **report_schemas(),
         **alert_schemas(),
     }
@@ -495,7 +496,7 @@ def document() -> dict[str, Any]:
         ],
         "paths": public_marked({**code_paths(), **operator_paths(), **trust_paths(),
                                **site_paths(), **command_paths(), **report_paths(),
-                               **driver_paths(), **alert_paths()}),
+                               **driver_paths(), **alert_paths(), **tag_paths()}),
         "components": {"schemas": schemas(), "securitySchemes": SECURITY_SCHEMES},
         "security": LOGGED_IN,
     }

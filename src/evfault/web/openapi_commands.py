@@ -1,4 +1,4 @@
-"""The OpenAPI parts of commands: send one to a charger and wait for its answer; the history."""
+"""The OpenAPI parts of acting on chargers: commands and their history; the idTag allow-list."""
 
 from __future__ import annotations
 
@@ -89,3 +89,50 @@ def command_paths() -> dict[str, Schema]:
                                                             "answer or the timeout."),
                           "403": _json(_ref("Error"), "Viewers may not see it.")}},
     }}
+
+
+def tag_schemas() -> dict[str, Schema]:
+    text, when = {"type": "string"}, {"type": "string", "format": "date-time"}
+    tag = {"id_tag": text, "parent": _nullable(text), "expires_at": _nullable(when),
+           "blocked": {"type": "boolean"}, "note": _nullable(text), "created_at": when,
+           "updated_at": when}
+    return {
+        "IdTag": {"type": "object", "properties": tag, "required": list(tag)},
+        "IdTagList": {"type": "object", "required": ["tags"], "properties": {
+            "tags": {"type": "array", "items": _ref("IdTag")}}},
+        "IdTagChange": {"type": "object", "properties": {
+            "parent": _nullable({**text, "description": "Blocked or expired with this tag."}),
+            "expires_at": _nullable(when), "blocked": {"type": "boolean"},
+            "note": _nullable({**text, "description": "For people; never sent to chargers."}),
+        }},
+    }
+
+
+def tag_paths() -> dict[str, Schema]:
+    tag = {"name": "id_tag", "in": "path", "required": True, "schema": {"type": "string"},
+           "description": "The RFID idTag (1.6) or idToken (2.0.1)"}
+    denied = _json(_ref("Error"), "Viewers may not.")
+    return {
+        "/api/v1/id-tags": {"get": {
+            "summary": "The idTag allow-list (operator)", "tags": ["operator"],
+            "parameters": [],
+            "responses": {"200": _json(_ref("IdTagList"), "Every listed tag."),
+                          "403": denied}}},
+        "/api/v1/id-tags/{id_tag}": {
+            "put": {
+                "summary": "List a tag or change it (operator); chargers are answered by it "
+                           "at once",
+                "tags": ["operator"], "parameters": [tag],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": _ref("IdTagChange")}}},
+                "responses": {"200": _json(_ref("IdTag"), "The tag as stored."),
+                              "400": _json(_ref("Error"), "One sentence: what was wrong."),
+                              "403": denied}},
+            "delete": {
+                "summary": "Take a tag off the list (operator)", "tags": ["operator"],
+                "parameters": [tag],
+                "responses": {"204": {"description": "Gone."},
+                              "404": _json(_ref("Error"), "It was not on the list."),
+                              "403": denied}},
+        },
+    }

@@ -1,7 +1,7 @@
 """OCPP 1.6 requests a charger sends, each answered so a real charger can run on evfault alone.
 
-evfault is a monitoring backend first: it authorises every idTag ("observe aggressively, block
-reluctantly"), accepts every boot, and records everything.
+evfault is a monitoring backend first: it accepts every boot and records everything. idTags are
+checked against the operators' allow-list (evfault.auth.tags; unknown ones as --unknown-tags says).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from evfault.store.model import StatusEventRow
 from evfault.tracking.model import Event, Heard, ReportReceived
 
 VERSION = "1.6"
-ACCEPTED_TAG = {"status": "Accepted"}
 
 
 def boot_notification(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
@@ -47,16 +46,20 @@ def status_notification(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome
 
 
 def authorize(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
-    return Outcome({"idTagInfo": ACCEPTED_TAG}, [Heard(ctx.charger_id, ctx.received_at)])
+    info = ctx.tag_info(payload.get("idTag"), VERSION)
+    return Outcome({"idTagInfo": info}, [Heard(ctx.charger_id, ctx.received_at)])
 
 
 def start_transaction(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
-    response = {"transactionId": ctx.next_transaction_id(), "idTagInfo": ACCEPTED_TAG}
+    # A transaction id even for a refused tag: the charger then ends it (§5.16).
+    response = {"transactionId": ctx.next_transaction_id(),
+                "idTagInfo": ctx.tag_info(payload.get("idTag"), VERSION)}
     return Outcome(response, [Heard(ctx.charger_id, ctx.received_at)])
 
 
 def stop_transaction(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
-    response = {"idTagInfo": ACCEPTED_TAG} if payload.get("idTag") else {}
+    tag = payload.get("idTag")
+    response = {"idTagInfo": ctx.tag_info(tag, VERSION)} if tag else {}
     return Outcome(response, [Heard(ctx.charger_id, ctx.received_at)])
 
 

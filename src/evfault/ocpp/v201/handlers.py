@@ -15,7 +15,6 @@ from evfault.store.model import StatusEventRow
 from evfault.tracking.model import Event, Heard, ReportReceived
 
 VERSION = "2.0.1"
-ACCEPTED_TOKEN = {"status": "Accepted"}
 
 
 def boot_notification(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
@@ -59,12 +58,20 @@ def notify_event(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
     return _decoded_outcome(ctx, "NotifyEvent", payload)
 
 
+def _token_info(ctx: HandlerContext, token: object) -> dict[str, Any]:
+    if isinstance(token, dict) and token.get("type") == "NoAuthorization":
+        return {"status": "Accepted"}  # a free-vend charger: there is no token to judge
+    return ctx.tag_info(token.get("idToken") if isinstance(token, dict) else None, VERSION)
+
+
 def authorize(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
-    return Outcome({"idTokenInfo": ACCEPTED_TOKEN}, [Heard(ctx.charger_id, ctx.received_at)])
+    info = _token_info(ctx, payload.get("idToken"))
+    return Outcome({"idTokenInfo": info}, [Heard(ctx.charger_id, ctx.received_at)])
 
 
 def transaction_event(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
-    response = {"idTokenInfo": ACCEPTED_TOKEN} if payload.get("idToken") else {}
+    token = payload.get("idToken")
+    response = {"idTokenInfo": _token_info(ctx, token)} if token else {}
     return Outcome(response, [Heard(ctx.charger_id, ctx.received_at)])
 
 
