@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import httpx
 import pytest
 import uvicorn
 from starlette.applications import Starlette
@@ -223,7 +224,8 @@ async def test_live_changes_appear_without_a_reload(serve: Any, browser: Any,
     assert "s-meter" not in await error_ids(page)  # a platform condition, not a charger error
 
     status = StatusChange("DEN-HQ-03", 1, "Unavailable", datetime.now(UTC), "Available")
-    await live.publish(WriteBatch(status_changes=[status]), status)
+    row_now = ConnectorUpdate("DEN-HQ-03", 1, "Unavailable", None, status.at)
+    await live.publish(WriteBatch(status_changes=[status], connectors=[row_now]), status)
     chip = page.locator('#points-body tr[data-id="DEN-HQ-03"] .chip-status')
     await page.wait_for_function(
         "() => document.querySelector('#points-body tr[data-id=\"DEN-HQ-03\"] .chip-status')"
@@ -242,7 +244,9 @@ async def test_a_storm_of_changes_keeps_the_page_usable(serve: Any, browser: Any
     for n in range(2000):
         live.services.bus.publish(StatusChange("SEA-PK-02", 1, statuses[n % 4],
                                                datetime.now(UTC)))
-    live.services.bus.publish(StatusChange("SEA-PK-02", 1, "Finishing", datetime.now(UTC)))
+    last = StatusChange("SEA-PK-02", 1, "Finishing", datetime.now(UTC))
+    await live.publish(WriteBatch(status_changes=[last], connectors=[
+        ConnectorUpdate("SEA-PK-02", 1, "Finishing", None, last.at)]), last)
     await page.wait_for_function(
         "() => document.querySelector('#points-body tr[data-id=\"SEA-PK-02\"] .chip-status')"
         ".textContent === 'Finishing'", timeout=5000)
@@ -329,4 +333,36 @@ async def test_api_docs_page_works_offline(serve: Any, browser: Any, sqlite_url:
     assert await page.locator(".opblock-summary-path", has_text="/api/v1/errors/active").count()
     assert requested and all(url.startswith(live.url) or url.startswith("data:")
                              for url in requested), requested
+    assert watch.problems == []
+
+
+async def test_the_page_shows_the_servers_board_as_it_is(serve: Any, browser: Any,
+                                                         sqlite_url: str) -> None:
+    """One source for the board's rules: filters, order, notices and the summary are the
+    server's (web/views.py); the page renders its JSON twin unchanged, live changes included."""
+    live = await serve(sqlite_url, showcase_fleet())
+    query = "?charger=bos-"  # a prefix, typed in lower case
+    page, watch = await open_page(browser, await live.login("/" + query))
+    await wait_live(page)
+    went = ConnectivityChange("BOS-SQ-02", False, datetime.now(UTC), "silent")
+    await live.publish(WriteBatch(connectivity=[went], chargers=[ChargerUpdate(
+        "BOS-SQ-02", last_seen=went.at, online=False)]), went)
+    await page.locator('#notices-list li', has_text="BOS-SQ-02").wait_for(timeout=LIVE_MS)
+    cookies = {c["name"]: c["value"] for c in await page.context.cookies()}
+    async with httpx.AsyncClient(base_url=live.url, cookies=cookies) as client:
+        board = (await client.get(f"/api/v1/dashboard{query}")).json()
+    assert await error_ids(page) == [e["id"] for e in board["errors"]]
+    shown_points = await page.eval_on_selector_all(
+        "#points-body tr", "rows => rows.map(r => r.dataset.id)")
+    assert shown_points == [c["id"] for c in board["chargers"]]
+    assert {c["id"] for c in board["chargers"]} == {"BOS-SQ-01", "BOS-SQ-02"}
+    notices = await page.eval_on_selector_all(
+        "#notices-list li .charger-link", "links => links.map(a => a.textContent)")
+    assert notices == [n["charger_id"] for n in board["notifications"]]
+    summary = board["summary"]
+    for stat, value in (("stat-chargers", summary["chargers"]), ("stat-online", summary["online"]),
+                        ("stat-offline", summary["offline"]),
+                        ("stat-errors", summary["active_errors"]),
+                        ("stat-critical", summary["by_severity"]["critical"])):
+        assert await page.inner_text(f"#{stat}") == str(value), stat
     assert watch.problems == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -37,18 +38,24 @@ class NotFound(ApiError):
 # ---- active errors --------------------------------------------------------------------
 
 
+def charger_matches(charger_id: str, wanted: str | None) -> bool:
+    """The charger filter as people type it: an id or its start, any case (demo-00: DEMO-001)."""
+    return not wanted or charger_id.casefold().startswith(wanted.strip().casefold())
+
+
+def code_matches(scheme: str, code: str, wanted: str | None) -> bool:
+    """The code filter: `F001`, `f001` or `evgo-mrec:f001`."""
+    if not wanted:
+        return True
+    typed = wanted.strip().casefold()
+    return typed in (code.casefold(), f"{scheme}:{code}".casefold())
+
+
 def matches(inc: Incident, flt: ErrorFilter) -> bool:
     """Whether an incident passes the dashboard's filters (code may be `scheme:code`)."""
-    if flt.charger and inc.charger_id != flt.charger:
-        return False
-    if flt.severity and inc.severity != flt.severity:
-        return False
-    if flt.code:
-        wanted = flt.code.upper()
-        names = (inc.code.upper(), f"{inc.scheme}:{inc.code}".upper())
-        if wanted not in names:
-            return False
-    return True
+    return (charger_matches(inc.charger_id, flt.charger)
+            and (not flt.severity or inc.severity == flt.severity)
+            and code_matches(inc.scheme, inc.code, flt.code))
 
 
 def sorted_active(incidents: Iterable[Incident], flt: ErrorFilter) -> list[Incident]:
@@ -66,7 +73,7 @@ async def incidents_with_actions(services: Services, incidents: Sequence[Inciden
 async def active_errors(services: Services, flt: ErrorFilter, page: Page) -> Json:
     """Every active error the filters select, most severe and oldest first."""
     now = services.clock()
-    found = sorted_active(await services.store.active_incidents(flt.charger), flt)
+    found = sorted_active(await services.store.active_incidents(), flt)
     chosen = found[page.offset : page.offset + page.limit]
     return {
         "errors": await incidents_with_actions(services, chosen, now),
@@ -213,7 +220,7 @@ def _notices(
     fleet: Sequence[Json], errors: Sequence[Json], flt: ErrorFilter, catalog: Catalog, lang: str
 ) -> list[Json]:
     """Offline chargers, plus conditions opened as platform incidents; the oldest first."""
-    shown = [e for e in errors if is_platform(e) and flt.charger in (None, e["charger_id"])]
+    shown = [e for e in errors if is_platform(e) and charger_matches(e["charger_id"], flt.charger)]
     notices = [platform_notice(e) for e in shown]
     reported = {(n["code"], n["charger_id"]) for n in notices}
     template = offline_template(catalog, lang)
@@ -221,7 +228,7 @@ def _notices(
         offline_notice(c, template)
         for c in fleet
         if not c["online"]
-        and flt.charger in (None, c["id"])
+        and charger_matches(c["id"], flt.charger)
         and (OFFLINE_CODE, c["id"]) not in reported
     ]
     notices.sort(key=lambda n: (n["since"] or "", n["charger_id"]))
@@ -249,7 +256,7 @@ async def dashboard(services: Services, flt: ErrorFilter, lang: str = "en") -> J
         ],
         "notifications": _notices(fleet, everything, flt, services.catalog, lang),
         "platform": {"offline": offline_template(services.catalog, lang)},
-        "chargers": [c for c in fleet if flt.charger in (None, c["id"])],
+        "chargers": [c for c in fleet if charger_matches(c["id"], flt.charger)],
     }
 
 
@@ -319,6 +326,10 @@ def timeline(
 
 async def _charger_row(services: Services, charger_id: str) -> ChargerRow:
     row = await services.store.charger(charger_id)
+    if row is None:  # typed in another case (demo-001): the one charger it names
+        folded = charger_id.casefold()
+        row = next((r for r in await services.store.chargers()
+                    if r.charger_id.casefold() == folded), None)
     if row is None:
         raise NotFound(f"No charger with id {charger_id!r} has ever connected to evfault.")
     return row
@@ -328,6 +339,7 @@ async def charger_detail(services: Services, charger_id: str) -> Json:
     """One charger: connectors, active errors, recent incidents, timeline and raw messages."""
     store, now = services.store, services.clock()
     row = await _charger_row(services, charger_id)
+    charger_id = row.charger_id
     active = sorted(await store.active_incidents(charger_id), key=shapes.incident_sort_key)
     errors = await incidents_with_actions(services, active, now)
     recent = await store.incidents(IncidentQuery(charger_id=charger_id, limit=RECENT_INCIDENTS))
@@ -352,8 +364,23 @@ async def charger_detail(services: Services, charger_id: str) -> Json:
 # ---- error history --------------------------------------------------------------------
 
 
+async def canonical_query(services: Services, query: IncidentQuery) -> IncidentQuery:
+    """The query with charger id and code spelled as stored (people type demo-001, f001)."""
+    charger_id, code = query.charger_id, query.code
+    if charger_id and await services.store.charger(charger_id) is None:
+        folded = charger_id.casefold()
+        known = [r.charger_id for r in await services.store.chargers()]
+        charger_id = next((k for k in known if k.casefold() == folded), charger_id)
+    if code:
+        named = services.catalog.resolve(code, query.scheme)
+        spellings = {e.code for e in named}
+        code = spellings.pop() if len(spellings) == 1 else code
+    return replace(query, charger_id=charger_id, code=code)
+
+
 async def error_history(services: Services, query: IncidentQuery) -> Json:
     """Incidents, active and cleared, newest first, with the total for paging."""
+    query = await canonical_query(services, query)
     found = await services.store.incidents(query)
     total = await services.store.count_incidents(query)
     now = services.clock()

@@ -13,14 +13,11 @@
 
   // Re-render at most this often, however many changes arrive: a storm stays cheap.
   const RENDER_INTERVAL_MS = 250;
+  // The dashboard asks the server for a fresh board at most this often while changes stream in
+  // (and never with a request still in flight): its cost to the server stays bounded.
+  const BOARD_INTERVAL_MS = 500;
   // The charger page re-fetches its view after changes settle for this long.
   const REFETCH_DELAY_MS = 150;
-  // A charger that just connected sends its vendor and model shortly after.
-  const RECONCILE_DELAY_MS = 2000;
-  const SEVERITY_RANK = { info: 0, warning: 1, critical: 2 };
-  // Conditions the platform observes (a charger offline, a site meter gone quiet) are shown as
-  // notifications, not among the errors chargers report.
-  const PLATFORM = "platform";
 
   // ---- small helpers ----------------------------------------------------------------
 
@@ -96,16 +93,6 @@
       if (!iso) continue;
       node.textContent = since(iso) + (node.hasAttribute("data-ago") ? " ago" : "");
     }
-  }
-
-  function rank(severity) {
-    return severity in SEVERITY_RANK ? SEVERITY_RANK[severity] : SEVERITY_RANK.warning;
-  }
-
-  function byUrgency(a, b) {
-    return rank(b.severity) - rank(a.severity)
-      || Date.parse(a.opened_at) - Date.parse(b.opened_at)
-      || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   }
 
   // ---- building blocks (the same DOM the templates in _macros.html produce) ----------
@@ -290,140 +277,41 @@
   // ---- the dashboard ---------------------------------------------------------------
 
   function dashboard() {
+    // The server builds the whole board — filters, order, notices, summary (web/views.py) —
+    // and this page only renders it: one source for every rule. A change on the live stream
+    // asks for a fresh board: one request in flight at most, and at most two a second.
     const query = window.location.search;
-    const state = { view: null, errors: new Map(), chargers: new Map(), pending: [] };
+    let view = null;
     const scheduleRender = throttled(render, RENDER_INTERVAL_MS);
-    const reload = fetcher(() => "/api/v1/dashboard" + query, load);
-    let reconcileTimer = null;
-
-    function load(view) {
-      learnServerTime(view.generated_at);
-      state.view = view;
-      // Every active error of the chargers shown (the tile's list may be narrowed by a filter;
-      // the markers in the table are not).
-      state.errors = new Map(view.chargers.flatMap((c) => c.connectors.flatMap((k) => k.active_errors)).map((e) => [e.id, e]));
-      state.chargers = new Map(view.chargers.map((c) => [c.id, c]));
-      const queued = state.pending;
-      state.pending = [];
-      for (const [kind, data] of queued) apply(kind, data);
+    const reload = fetcher(() => "/api/v1/dashboard" + query, (fresh) => {
+      learnServerTime(fresh.generated_at);
+      view = fresh;
       scheduleRender();
-    }
+    });
+    const reloadSoon = throttled(reload, BOARD_INTERVAL_MS);
 
-    function reconcileSoon() {
-      if (reconcileTimer !== null) return;
-      reconcileTimer = setTimeout(() => { reconcileTimer = null; reload(); }, RECONCILE_DELAY_MS);
-    }
-
-    function matches(e) {
-      const f = state.view.filters;
-      if (f.charger && e.charger_id !== f.charger) return false;
-      if (f.severity && e.severity !== f.severity) return false;
-      if (f.code) {
-        const wanted = f.code.toUpperCase();
-        if (wanted !== e.code.toUpperCase() && wanted !== (e.scheme + ":" + e.code).toUpperCase()) return false;
-      }
-      return true;
-    }
-
-    function chargerShown(id) {
-      const f = state.view.filters;
-      return !f.charger || f.charger === id;
-    }
-
-    function apply(kind, data) {
-      if (!state.view) { state.pending.push([kind, data]); return; }
-      if (kind === "resync") { reload(); return; }
-      const chargerId = data.charger_id || (data.incident && data.incident.charger_id);
-      if (!chargerShown(chargerId)) return;
-      const charger = state.chargers.get(chargerId);
-      if (!charger) { reload(); return; } // a charger this page has not met: fetch it whole
-      if (kind === "incident") {
-        if (data.incident.active) {
-          state.errors.set(data.incident.id, data.incident);
-        } else {
-          state.errors.delete(data.incident.id);
-        }
-        charger.last_seen = data.incident.last_seen_at || charger.last_seen;
-      } else if (kind === "status") {
-        applyStatus(charger, data);
-      } else if (kind === "connectivity") {
-        charger.online = data.online;
-        charger.offline_since = data.online ? null : data.at;
-        if (data.online) reconcileSoon();
-      }
-      scheduleRender();
-    }
-
-    function applyStatus(charger, data) {
-      let connector = charger.connectors.find((c) => c.connector_id === data.connector_id);
-      if (!connector) {
-        connector = { charger_id: charger.id, connector_id: data.connector_id, active_errors: [] };
-        charger.connectors.push(connector);
-        charger.connectors.sort((a, b) => a.connector_id - b.connector_id);
-      }
-      connector.status = data.status;
-      connector.updated_at = data.at;
-      charger.last_seen = data.at;
-    }
-
-    function errorsByConnector() {
-      const grouped = new Map();
-      for (const e of state.errors.values()) {
-        const key = e.charger_id + "\u0000" + e.connector_id;
-        if (!grouped.has(key)) grouped.set(key, []);
-        grouped.get(key).push(e);
-      }
-      for (const list of grouped.values()) list.sort(byUrgency);
-      return grouped;
-    }
-
-    function withErrors(charger, grouped) {
-      const ids = new Set(charger.connectors.map((c) => c.connector_id));
-      const connectors = charger.connectors.map((c) => Object.assign({}, c,
-        { active_errors: grouped.get(charger.id + "\u0000" + c.connector_id) || [] }));
-      for (const e of state.errors.values()) {
-        if (e.charger_id === charger.id && !ids.has(e.connector_id)) {
-          ids.add(e.connector_id);
-          connectors.push({ connector_id: e.connector_id, status: null, active_errors: grouped.get(charger.id + "\u0000" + e.connector_id) });
-        }
-      }
-      connectors.sort((a, b) => a.connector_id - b.connector_id);
-      const errors = connectors.flatMap((c) => c.active_errors);
-      const worst = errors.reduce((w, e) => (w === null || rank(e.severity) > rank(w) ? e.severity : w), null);
-      return Object.assign({}, charger, { connectors, error_count: errors.length, worst_severity: worst });
-    }
-
-    function chargerOrder(a, b) {
-      const ra = a.error_count ? rank(a.worst_severity) + 1 : 0;
-      const rb = b.error_count ? rank(b.worst_severity) + 1 : 0;
-      return rb - ra || Number(a.online) - Number(b.online) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    function onChange(kind) {
+      if (kind === "resync") reload(); else reloadSoon();
     }
 
     function render() {
-      if (!state.view) return;
-      const grouped = errorsByConnector();
-      const fleet = Array.from(state.chargers.values()).map((c) => withErrors(c, grouped));
-      fleet.sort(chargerOrder);
-      const all = Array.from(state.errors.values());
-      const platform = all.filter((e) => e.scheme === PLATFORM);
-      const errors = all.filter((e) => e.scheme !== PLATFORM);
-      renderSummary(fleet, errors);
-      renderErrors(errors.filter(matches).sort(byUrgency));
-      renderNotices(notices(fleet, platform));
-      renderPoints(fleet.filter((c) => chargerShown(c.id)));
+      if (!view) return;
+      renderSummary(view.summary);
+      renderErrors(view.errors);
+      renderNotices(view.notifications);
+      renderPoints(view.chargers);
       refreshAges(document.getElementById("main"));
     }
 
-    function renderSummary(fleet, errors) {
-      const online = fleet.filter((c) => c.online).length;
-      const critical = errors.filter((e) => e.severity === "critical").length;
-      setText("stat-chargers", fleet.length);
-      setText("stat-online", online);
-      setText("stat-offline", fleet.length - online);
-      setText("stat-errors", errors.length);
+    function renderSummary(summary) {
+      const critical = summary.by_severity.critical || 0;
+      setText("stat-chargers", summary.chargers);
+      setText("stat-online", summary.online);
+      setText("stat-offline", summary.offline);
+      setText("stat-errors", summary.active_errors);
       setText("stat-critical", critical);
-      document.getElementById("stat-offline").parentElement.classList.toggle("stat-warn", fleet.length > online);
-      document.getElementById("stat-errors").parentElement.classList.toggle("stat-bad", errors.length > 0);
+      document.getElementById("stat-offline").parentElement.classList.toggle("stat-warn", summary.offline > 0);
+      document.getElementById("stat-errors").parentElement.classList.toggle("stat-bad", summary.active_errors > 0);
       document.getElementById("stat-critical").parentElement.classList.toggle("stat-bad", critical > 0);
     }
 
@@ -434,37 +322,25 @@
       renderKeyed(body, errors, (e) => e.id, signature, (e) => errorRow(e, true));
     }
 
-    // Platform conditions opened as incidents, then offline chargers not already among them.
-    function notices(fleet, platform) {
-      const offline = state.view.platform.offline;
-      const list = platform.filter((e) => chargerShown(e.charger_id)).map((e) => ({
-        key: e.id, title: e.title, severity: e.severity, chargerId: e.charger_id, since: e.opened_at,
-        summary: e.explanation ? e.explanation.summary : null,
-        steps: e.explanation ? e.explanation.operator_steps : [],
-      }));
-      const reported = new Set(platform.filter((e) => e.code === offline.code).map((e) => e.charger_id));
-      for (const c of fleet) {
-        if (c.online || !chargerShown(c.id) || reported.has(c.id)) continue;
-        list.push({ key: "offline|" + c.id, title: offline.title, severity: offline.severity, chargerId: c.id,
-          since: c.offline_since || c.last_seen, summary: offline.summary, steps: offline.operator_steps });
-      }
-      return list.sort((a, b) => String(a.since || "").localeCompare(String(b.since || "")) || (a.chargerId < b.chargerId ? -1 : 1));
-    }
-
     function renderNotices(list) {
       setText("notices-count", list.length);
       document.getElementById("notices-empty").hidden = list.length > 0;
-      renderKeyed(document.getElementById("notices-list"), list, (n) => n.key, signature, noticeItem);
+      renderKeyed(document.getElementById("notices-list"), list, noticeKey, signature, noticeItem);
+    }
+
+    function noticeKey(n) {
+      return n.incident_id || n.code + "|" + n.charger_id;
     }
 
     function noticeItem(n) {
       const details = el("details", {},
         el("summary", {}, badge(n.severity), " ",
           el("span", { class: "notice-title", text: n.title }), " ",
-          el("a", { class: "charger-link", href: chargerHref(n.chargerId), text: n.chargerId }), " ",
+          el("a", { class: "charger-link", href: chargerHref(n.charger_id), text: n.charger_id }), " ",
           el("span", { class: "muted" }, "since ", ageNode(n.since, false))));
       if (n.summary) details.append(el("p", { text: n.summary }));
-      if (n.steps.length) details.append(el("ol", { class: "steps" }, ...n.steps.map((s) => el("li", { text: s }))));
+      const steps = n.operator_steps || [];
+      if (steps.length) details.append(el("ol", { class: "steps" }, ...steps.map((s) => el("li", { text: s }))));
       return el("li", { class: "notice" }, details);
     }
 
@@ -490,7 +366,7 @@
       return JSON.stringify(value, (key, v) => (key === "duration_s" ? undefined : v));
     }
 
-    connect(apply, reload);
+    connect(onChange, reload);
     setInterval(() => refreshAges(document.getElementById("main")), 5000);
   }
 
