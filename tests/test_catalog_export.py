@@ -15,7 +15,7 @@ FIELDS = {
     "classification", "user_actionable", "responsibility", "driver_now", "driver_next",
     "operator_steps", "display_requirement", "display_text", "measurement", "expected_status",
     "expected_connector_id", "ocpp_error_code", "equivalents", "aliases", "source", "lang",
-    "languages",
+    "languages", "observed", "text_from",
 }  # fmt: skip
 
 

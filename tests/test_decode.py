@@ -330,17 +330,18 @@ def test_error_code_outside_the_enum_is_an_unknown_fault_with_a_warning() -> Non
 
 
 def test_unknown_vendor_code_is_kept_with_its_vendor_and_carrier() -> None:
-    payload = status_payload(vendorId="com.ctek", vendorErrorCode="NoPPDetected")
+    # A code no vendor pack knows (CTEK's NoPPDetected, once the example here, now has a pack).
+    payload = status_payload(vendorId="com.acme", vendorErrorCode="LidOpenDetected")
     decoded = decode_payload("StatusNotification", payload)
     (fault,) = decoded.faults  # one fault: OtherError only carries the vendor code
     assert (fault.scheme, fault.code, fault.raw_code, fault.known) == (
         "unknown",
-        "NoPPDetected",
-        "NoPPDetected",
+        "LidOpenDetected",
+        "LidOpenDetected",
         False,
     )
-    assert (fault.vendor_id, fault.error_code) == ("com.ctek", "OtherError")
-    assert fault.title == "Unknown code NoPPDetected"
+    assert (fault.vendor_id, fault.error_code) == ("com.acme", "OtherError")
+    assert fault.title == "Unknown code LidOpenDetected"
     assert decoded.reports[0].rule is SetRule.REPLACE
 
 

@@ -106,6 +106,8 @@ class MessagePath:
         # The one rule set (evfault check's): what a charger's call is flagged with here is what
         # `evfault decode` and `evfault check` say of the same frame.
         self.judge = Judge()
+        # chargePointVendor of each charger's last boot: its maker's vendor packs read its codes.
+        self.vendors: dict[str, str] = {}
 
     # ---- frames from a charger ---------------------------------------------------------------
 
@@ -142,6 +144,8 @@ class MessagePath:
         validate_request(version, call.action, call.payload, call.message_id)
         call, flagged = self._guarded(version, call, raw)
         outcome = self._run(handler, charger_id, call, received_at, registration, busy_retry)
+        if outcome.charger is not None and outcome.charger.vendor:
+            self.vendors[charger_id] = outcome.charger.vendor
         answer = call_result(call.message_id, outcome.response)
         batch = WriteBatch(
             messages=[MessageRow(charger_id, "in", received_at, raw, call.action, call.message_id),
@@ -184,7 +188,7 @@ class MessagePath:
              registration: Registration, busy_retry: int | None = None) -> Outcome:
         ctx = HandlerContext(charger_id, received_at, self.config.heartbeat_interval,
                              self.next_transaction_id, registration, busy_retry=busy_retry,
-                             tags=self.tags)
+                             tags=self.tags, charger_vendor=self.vendors.get(charger_id))
         try:
             return handler(ctx, call.payload)
         except Exception as exc:

@@ -71,6 +71,16 @@ class Catalog:
             return None
         return self._by_vendor.get(_vendor_key(vendor_id))
 
+    def schemes_for_charger(self, charge_point_vendor: str | None) -> list[Scheme]:
+        """The schemes of the maker a chargePointVendor names ("Alfen BV" → alfen), if any."""
+        words = vendor_words(charge_point_vendor or "")
+        if not words:
+            return []
+        return [
+            scheme for scheme in self.schemes.values()
+            if any(_starts_with(words, vendor_words(name)) for name in scheme.charge_point_vendors)
+        ]
+
     def scheme_for_code(self, code: str) -> str | None:
         """The scheme whose code pattern a bare code matches (CX011 → chargex-mrec)."""
         for pattern, name in self._patterns:
@@ -113,6 +123,8 @@ def _score(entry: CatalogEntry, words: list[str], phrase: str, lang: str) -> tup
     title = text.title.lower()
     body = " ".join((text.summary, entry.category, *entry.classification)).lower()
     matched = score = 0
+    if entry.text_from:  # its words are its lender's: found by its own name only
+        title = body = ""
     for word in words:
         points = _word_points(word, names, title, body)
         matched += points > 0
@@ -130,6 +142,15 @@ def _word_points(word: str, names: set[str], title: str, body: str) -> int:
     if word in title:
         return 10
     return 3 if word in body else 0
+
+
+def vendor_words(name: str) -> tuple[str, ...]:
+    """A maker's name as lower-case words: "ALFEN B.V." and "Alfen BV" read alike."""
+    return tuple(re.findall(r"[a-z0-9]+", name.lower().replace(".", "")))
+
+
+def _starts_with(words: tuple[str, ...], prefix: tuple[str, ...]) -> bool:
+    return bool(prefix) and words[: len(prefix)] == prefix
 
 
 def _vendor_key(vendor_id: str) -> str:

@@ -37,6 +37,8 @@ def entry_to_dict(entry: CatalogEntry, lang: str = DEFAULT_LANG) -> dict[str, An
         "equivalents": list(entry.equivalents),
         "aliases": list(entry.aliases),
         "source": source_to_dict(entry.source),
+        "observed": entry.observed,
+        "text_from": entry.text_from,
         "lang": entry.text_lang(lang),
         "languages": list(entry.languages),
     }
@@ -94,6 +96,7 @@ def scheme_to_dict(scheme: Scheme) -> dict[str, Any]:
         "name": scheme.name,
         "title": scheme.title,
         "vendor_ids": list(scheme.vendor_ids),
+        "charge_point_vendors": list(scheme.charge_point_vendors),
         "code_pattern": scheme.code_pattern,
         "source": source_to_dict(scheme.source),
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,7 @@ def _scheme(doc: Mapping[str, Any]) -> Scheme:
         vendor_ids=tuple(doc.get("vendor_ids") or ()),
         source=_source(doc["source"]),
         code_pattern=_pattern(doc.get("code_pattern")),
+        charge_point_vendors=strings(doc.get("charge_point_vendors"), "charge_point_vendors"),
     )
 
 
@@ -190,7 +192,17 @@ def _measurement(raw: Mapping[str, Any] | None) -> Measurement | None:
 
 def _entry(raw: Mapping[str, Any], scheme: Scheme, translations: Translations) -> CatalogEntry:
     code = str(raw["code"])
-    texts = _texts(raw["text"], code, translations)
+    borrowed = _optional(raw, "text_from", str)
+    if borrowed is not None and "text" in raw:
+        raise ValueError("give 'text' or 'text_from', not both")
+    # text_from: the texts of the entry it names (`scheme:code`), joined in by load_all.
+    texts: Mapping[str, Any]
+    gaps: Mapping[str, frozenset[str]]
+    if borrowed:
+        texts, gaps = BorrowedTexts(borrowed), {}
+    else:
+        own = _texts(raw["text"], code, translations)
+        texts, gaps = own, TextGaps(own)
     return CatalogEntry(
         scheme=scheme.name,
         code=code,
@@ -202,7 +214,7 @@ def _entry(raw: Mapping[str, Any], scheme: Scheme, translations: Translations) -
         responsibility=strings(raw.get("responsibility"), "responsibility"),
         source=_source(raw["source"]) if "source" in raw else scheme.source,
         texts=texts,
-        text_gaps=TextGaps(texts),
+        text_gaps=gaps,
         measurement=_measurement(raw.get("measurement")),
         expected_status=_optional(raw, "expected_status", str),
         status_from_sample=bool(_optional(raw, "status_from_sample", bool)),
@@ -210,6 +222,8 @@ def _entry(raw: Mapping[str, Any], scheme: Scheme, translations: Translations) -
         ocpp_error_code=_optional(raw, "ocpp_error_code", str),
         equivalents=strings(raw.get("equivalents"), "equivalents"),
         aliases=strings(raw.get("aliases"), "aliases"),
+        observed=_optional(raw, "observed", bool) or False,
+        text_from=borrowed,
     )
 
 
@@ -221,4 +235,27 @@ def load_all(paths: Iterable[Path] | None = None) -> tuple[list[Scheme], list[Ca
         scheme, found = load_file(path)
         schemes.append(scheme)
         entries.extend(found)
-    return schemes, entries
+    return schemes, lend_texts(entries)
+
+
+class BorrowedTexts(dict[str, Any]):
+    """The (empty, until load_all joins them in) texts of an entry that borrows another's."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__()
+        self.ref = ref
+
+
+def lend_texts(entries: list[CatalogEntry]) -> list[CatalogEntry]:
+    """Entries with `text_from` get the texts of the entry named there, in every language."""
+    by_ref = {e.ref.lower(): e for e in entries}
+    joined = []
+    for entry in entries:
+        if isinstance(entry.texts, BorrowedTexts):
+            lender = by_ref.get(entry.texts.ref.lower())
+            if lender is None or isinstance(lender.texts, BorrowedTexts):
+                raise CatalogDataError(
+                    f"{entry.ref}: text_from {entry.texts.ref!r} names no entry with texts")
+            entry = replace(entry, texts=lender.texts, text_gaps=lender.text_gaps)
+        joined.append(entry)
+    return joined

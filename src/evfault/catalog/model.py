@@ -122,6 +122,11 @@ class CatalogEntry:
     ocpp_error_code: str | None = None  # the OCPP 1.6 errorCode it travels with
     equivalents: tuple[str, ...] = ()  # "scheme:code" references
     aliases: tuple[str, ...] = ()  # other spellings that name this code (e.g. CableCheckFault)
+    # Seen in a real charger's frames, its meaning plain from the message itself, but in no
+    # table of its maker's: a driver's and operator's best reading, said to be one.
+    observed: bool = False
+    # `scheme:code` of the entry whose texts this one shares (an EVerest type → its MREC code).
+    text_from: str | None = None
     # Per language, the fields its translation left out and English filled in: readers get a
     # whole text either way, the completeness rules see what is still to be translated.
     text_gaps: Mapping[str, frozenset[str]] = field(
@@ -161,3 +166,6 @@ class Scheme:
     vendor_ids: tuple[str, ...]  # vendorId values that select this scheme
     source: Source
     code_pattern: str | None = None  # regex a code of this scheme matches, for recognition
+    # The chargePointVendor names (BootNotification) of the maker whose chargers use these codes,
+    # whatever vendorId they send (Alfen sends none): "Alfen" matches "Alfen BV".
+    charge_point_vendors: tuple[str, ...] = ()

@@ -14,10 +14,12 @@ from typing import Annotated
 import orjson
 import typer
 
+from evfault.catalog import default_catalog
 from evfault.cli.inputs import open_messages
 from evfault.conformance import Judge
 from evfault.decode import Decoded, Fault
 from evfault.decode.export import decoded_to_dict
+from evfault.decode.packs import for_charger
 
 SourceArg = Annotated[
     str,
@@ -31,6 +33,16 @@ SourceArg = Annotated[
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="One JSON object per message (JSON Lines).")
 ]
+VendorOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--charger-vendor",
+        help="The chargePointVendor of the charger that sent the frames (\"Alfen BV\"): its "
+        "maker's vendor packs then read codes no vendorId explains. Without it, a "
+        "BootNotification among the frames sets it.",
+        show_default=False,
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -40,15 +52,20 @@ def register(app: typer.Typer) -> None:
     app.command("decode")(decode_command)
 
 
-def decode_command(source: SourceArg = "-", as_json: JsonOpt = False) -> None:
+def decode_command(source: SourceArg = "-", as_json: JsonOpt = False,
+                   charger_vendor: VendorOpt = None) -> None:
     """Decode OCPP-J frames, payloads or log lines: faults, clears and warnings per line."""
     judge = Judge()  # the one rule set: the warnings `evfault check` and the server give
+    catalog = default_catalog()
     render = json_line if as_json else text_block
     out = sys.stdout
+    vendor = charger_vendor
     try:
         with open_messages(source) as found:
             for number, text in found:
-                out.write(render(number, judge.line(number, text).decoded))
+                decoded, vendor = for_charger(judge.line(number, text).decoded, catalog,
+                                              charger_vendor, vendor)
+                out.write(render(number, decoded))
     except BrokenPipeError:  # `evfault decode big.log | head`: the reader has had enough
         _silence_stdout()
 

@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from evfault.decode.decoder import Decoder, guess_action
 from evfault.decode.model import Decoded, DecodeWarning, Fault, Reading, Report, SetRule
+from evfault.decode.packs import with_charger_vendor
 from evfault.decode.rules import Rule
 from evfault.decode.vendors import VendorDecoder, VendorRegistry, default_registry
 
@@ -40,6 +41,7 @@ __all__ = [
     "default_decoder",
     "default_registry",
     "guess_action",
+    "with_charger_vendor",
 ]
 
 
@@ -49,21 +51,35 @@ def default_decoder() -> Decoder:
     return Decoder()
 
 
-def decode(message: object, version: str | None = None) -> Decoded:
+# `charger_vendor` is the chargePointVendor the charger gave at boot: its maker's vendor packs
+# then read the codes no vendorId explained (decode/packs.py).
+
+
+def _for(decoded: Decoded, charger_vendor: str | None) -> Decoded:
+    if not charger_vendor:
+        return decoded
+    return with_charger_vendor(decoded, default_decoder().catalog, charger_vendor)
+
+
+def decode(message: object, version: str | None = None,
+           charger_vendor: str | None = None) -> Decoded:
     """A frame (list), a payload (dict), or text/bytes holding either; see Decoder.decode."""
-    return default_decoder().decode(message, version)
+    return _for(default_decoder().decode(message, version), charger_vendor)
 
 
-def decode_text(line: str | bytes, version: str | None = None) -> Decoded:
+def decode_text(line: str | bytes, version: str | None = None,
+                charger_vendor: str | None = None) -> Decoded:
     """A frame, a payload, or either behind a log prefix, as one line of text."""
-    return default_decoder().decode_text(line, version)
+    return _for(default_decoder().decode_text(line, version), charger_vendor)
 
 
-def decode_frame(frame: object, version: str | None = None) -> Decoded:
+def decode_frame(frame: object, version: str | None = None,
+                 charger_vendor: str | None = None) -> Decoded:
     """An OCPP-J frame, parsed or as text."""
-    return default_decoder().decode_frame(frame, version)
+    return _for(default_decoder().decode_frame(frame, version), charger_vendor)
 
 
-def decode_payload(action: str | None, payload: object, version: str | None = None) -> Decoded:
+def decode_payload(action: str | None, payload: object, version: str | None = None,
+                   charger_vendor: str | None = None) -> Decoded:
     """A bare payload (dict or JSON text); `action` None: told by its keys."""
-    return default_decoder().decode_payload(action, payload, version)
+    return _for(default_decoder().decode_payload(action, payload, version), charger_vendor)

@@ -89,6 +89,7 @@ class CentralSystem:
                              [c for c in state.connectors if c.charger_id in mine],
                              [c for c in state.chargers if c.charger_id in mine])
         self._known.update(mine)
+        self.path.vendors.update({c.charger_id: c.vendor for c in state.chargers if c.vendor})
         self._ticker = asyncio.create_task(self._tick_forever(), name="evfault-ticker")
         self.load.start()
 
@@ -125,6 +126,8 @@ class CentralSystem:
         if charger is not None:
             self.tracker.restore(await store.active_incidents(charger_id),
                                  await store.connectors(charger_id), [charger])
+            if charger.vendor:
+                self.path.vendors[charger_id] = charger.vendor
         self._known.add(charger_id)
 
     async def connected(self, session: Session, at: datetime) -> None:

@@ -30,6 +30,7 @@ class HandlerContext:
     registration: Registration = Registration.ACCEPTED  # the charger's standing in the registry
     busy_retry: int | None = None  # server too busy: boots are told to come back in this many s
     tags: TagBook = ACCEPT_ALL  # the idTag allow-list (log analysis: every tag is accepted)
+    charger_vendor: str | None = None  # chargePointVendor from its last boot: picks vendor packs
 
     def tag_info(self, id_tag: object, version: str) -> dict[str, Any]:
         """idTagInfo (1.6) or idTokenInfo (2.0.1) for a tag a charger presented."""

@@ -8,9 +8,10 @@ from itertools import islice
 from starlette.requests import Request
 
 from evfault.conformance import Judge
-from evfault.decode import Decoded
+from evfault.decode import Decoded, default_decoder
 from evfault.decode.export import decoded_to_dict
 from evfault.decode.logs import messages
+from evfault.decode.packs import for_charger
 from evfault.web.http import ApiError
 from evfault.web.shapes import Json
 
@@ -32,12 +33,21 @@ async def read_body(request: Request) -> bytes:
     return bytes(body)
 
 
-def decode_messages(body: bytes) -> list[Decoded]:
+def decode_messages(body: bytes, charger_vendor: str | None = None) -> list[Decoded]:
     """One Decoded per message, read as `evfault decode` reads a file (decode/logs.py) and judged
-    by the one rule set: a frame, a payload, a JSON array of them, log lines, pretty-printed."""
-    judge = Judge()
+    by the one rule set: a frame, a payload, a JSON array of them, log lines, pretty-printed.
+
+    `charger_vendor` (the charger's chargePointVendor) lets its maker's packs read its codes;
+    without it, a BootNotification among the messages names the maker for those after it."""
+    judge, catalog = Judge(), default_decoder().catalog
     found = islice(messages(body.decode("utf-8", "replace").splitlines()), MAX_MESSAGES)
-    return [judge.line(number, text).decoded for number, text in found]
+    decoded: list[Decoded] = []
+    vendor = charger_vendor
+    for number, text in found:
+        one, vendor = for_charger(judge.line(number, text).decoded, catalog, charger_vendor,
+                                  vendor)
+        decoded.append(one)
+    return decoded
 
 
 def merge(results: Iterable[Decoded]) -> Json:
@@ -59,4 +69,5 @@ async def decode_body(request: Request) -> Json:
             "The body is empty; send an OCPP-J frame such as "
             '[2,"1","StatusNotification",{...}], a payload, or log lines.',
         )
-    return merge(decode_messages(body))
+    vendor = request.query_params.get("charger_vendor") or None
+    return merge(decode_messages(body, vendor))

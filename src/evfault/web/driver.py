@@ -127,11 +127,13 @@ def public_view(found: PublicCharger, catalog: Catalog, lang: str, words: Words,
     for inc in sorted(found.active, key=shapes.incident_sort_key):
         errors[inc.connector_id].append(inc)
     whole = errors.pop(0, [])
-    rows = {r.connector_id: r for r in found.connectors if r.connector_id > 0}
+    rows = {r.connector_id: r for r in found.connectors}
+    station = rows.pop(0, None)  # connector 0: the whole charger's status, where one is all
     numbers = sorted(set(rows) | set(errors)) or [1]
     online = found.row.online
     connectors = [
-        _connector(n, rows.get(n), online, [*whole, *errors.get(n, [])], catalog, lang, words)
+        _connector(n, rows.get(n, station), online, [*whole, *errors.get(n, [])], catalog,
+                   lang, words)
         for n in numbers
     ]
     for connector in connectors:  # the whole charger's errors are shown once, above

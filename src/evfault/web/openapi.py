@@ -374,6 +374,10 @@ def code_paths() -> dict[str, Schema]:
             "tags": ["codes"],
             "description": "Send a whole frame ([2, id, action, payload]), a bare payload, or "
                            "text with one of them per line (a log).",
+            "parameters": [query(
+                "charger_vendor", "The chargePointVendor of the charger that sent them "
+                "(Alfen BV): its maker's vendor packs read codes no vendorId explains. "
+                "Without it, a BootNotification among the messages names the maker.")],
             "requestBody": {"required": True, "content": {
                 "application/json": {"schema": {}},
                 "text/plain": {"schema": {"type": "string"}},

@@ -27,7 +27,8 @@ def heartbeat(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
 
 
 def status_notification(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
-    decoded = decode_payload("StatusNotification", payload, VERSION)
+    decoded = decode_payload("StatusNotification", payload, VERSION,
+                             charger_vendor=ctx.charger_vendor)
     events: list[Event] = [ReportReceived(ctx.charger_id, r, ctx.received_at)
                            for r in decoded.reports]
     report = decoded.reports[0] if decoded.reports else None

@@ -28,7 +28,7 @@ def heartbeat(ctx: HandlerContext, payload: dict[str, Any]) -> Outcome:
 
 
 def _decoded_outcome(ctx: HandlerContext, action: str, payload: dict[str, Any]) -> Outcome:
-    decoded = decode_payload(action, payload, VERSION)
+    decoded = decode_payload(action, payload, VERSION, charger_vendor=ctx.charger_vendor)
     events: list[Event] = [ReportReceived(ctx.charger_id, r, ctx.received_at)
                            for r in decoded.reports]
     rows = [
