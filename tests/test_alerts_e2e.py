@@ -150,3 +150,30 @@ async def test_two_nodes_on_one_database_send_an_alert_once(start_server: Any,
         assert len(receiver.deliveries) == 1 and receiver.deliveries[0].signed
     finally:
         receiver.close()
+
+
+async def test_a_charger_offline_past_the_delay_alerts_then_resolves(start_server: Any,
+                                                                    tmp_path: Path) -> None:
+    receiver = await WebhookReceiver(SECRET).start()
+    path = tmp_path / "offline.yaml"
+    path.write_text(f"""
+alerts:
+  - name: offline
+    match: {{offline: true}}
+    after: 0s
+    channels: [{{webhook: '{receiver.url}'}}]
+""")
+    server = await start_server(**alert_settings(str(path)))  # offline after 0.4 s (FAST)
+    try:
+        async with charger16(server.address.ocpp, "CP-GONE") as cp:
+            await boot16(cp)
+        await eventually(lambda: receiver.deliveries)
+        async with charger16(server.address.ocpp, "CP-GONE") as cp:
+            await boot16(cp)
+            await eventually(lambda: len(receiver.deliveries) == 2)
+        alert, resolved = (d.body for d in receiver.deliveries)
+        assert (alert["kind"], alert["offline"], alert["charger_id"]) == ("alert", True, "CP-GONE")
+        assert alert["incident_id"] is None and alert["code"] == "Offline"
+        assert resolved["kind"] == "resolved" and resolved["charger_id"] == "CP-GONE"
+    finally:
+        receiver.close()
