@@ -57,8 +57,8 @@ class Settings:
         "", "Name of this node (default: the host name); nodes sharing a database must differ.")
     workers: int = setting(
         1, "Processes serving the one port (SO_REUSEPORT), each a node of its own named "
-        "NODE-wN; 0: one per core. Above 1, every worker keeps serving every charger's "
-        "events and commands only with a bus between them.", minimum=0, maximum=256)
+        "NODE-wN and joined by --bus, which above 1 is required; 0: one per core when --bus "
+        "is given, else 1.", minimum=0, maximum=256)
     bus: str = setting(
         "", "NATS server joining several nodes on one database (nats://HOST:PORT): live "
         "changes and commands reach every node; empty: this node alone.")

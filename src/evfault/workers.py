@@ -55,8 +55,18 @@ class WorkerRole:
 
 
 def worker_count(settings: Settings) -> int:
-    """--workers, with 0 meaning one per core."""
-    return settings.workers or max(1, os.cpu_count() or 1)
+    """--workers; 0 means one per core where a bus joins them, else one.
+
+    Every worker is a node: without a bus between them a dashboard served by one worker would
+    not see the chargers of another, nor could a command reach them.
+    """
+    if settings.workers == 0:
+        return max(1, os.cpu_count() or 1) if settings.bus else 1
+    if settings.workers > 1 and not settings.bus:
+        raise UserError(f"--workers {settings.workers} needs --bus nats://HOST:PORT: each "
+                        "worker is a node, and the bus carries live events and commands "
+                        "between them.")
+    return settings.workers
 
 
 def node_name(settings: Settings, index: int) -> str:
