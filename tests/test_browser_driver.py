@@ -14,6 +14,7 @@ from chargers import boot16, charger16, send_status16
 from evfault.web.i18n import default_strings
 from test_browser_support import (
     LIVE_MS,
+    SCREENSHOTS,
     browser_fixture,  # noqa: F401 - provides the `browser` fixture
     needs_chromium,
     open_page,
@@ -60,6 +61,8 @@ async def test_a_driver_sees_a_fault_arrive_and_clear_without_reloading(
         assert STRINGS["de"]("driver.what_now") in await one.inner_text()
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page is {width} px wide on a 390 px phone"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOTS / "driver.png"), full_page=True)
 
         await send_status16(cp, errorCode="NoError", status="Available")
         await fault.wait_for(state="detached", timeout=LIVE_MS)

@@ -82,6 +82,17 @@ def test_each_pack_reads_its_makers_codes(frame: str, vendor: str | None,
     assert expected in refs(decode_text(frame, charger_vendor=vendor))
 
 
+def test_alpitronic_codes_of_one_kind_share_their_texts() -> None:
+    meter = ALPI_15.replace('"15"', '"43"')
+    decoded = decode_text(meter, charger_vendor="alpitronic GmbH")
+    assert refs(decoded) == ["alpitronic-hyc:43"]
+    entry, lender = decoded.faults[0].entry, CATALOG.get("ocpp1.6", "PowerMeterFailure")
+    assert entry is not None and lender is not None
+    assert entry.text("pl") == lender.text("pl")
+    assert CATALOG.get("alpitronic-hyc", "71").text("it") == CATALOG.get(
+        "alpitronic-hyc", "1").text("it")
+
+
 def test_a_pack_does_not_read_another_makers_codes() -> None:
     assert "alpitronic-hyc:15" not in refs(decode_text(ALPI_15, charger_vendor="Alfen BV"))
 
