@@ -10,7 +10,7 @@ PORT   ?= 8180
 RUNTIME = $(VENV)/.installed-runtime
 STAMP   = $(VENV)/.installed-dev
 
-.PHONY: demo serve test lint typecheck unit browser node bench bench-decode bench-server bench-dashboard bench-gate bench-transport bench-idle-memory bench-scan clean
+.PHONY: demo serve test lint typecheck unit browser node bench bench-decode bench-server bench-dashboard bench-gate bench-transport bench-idle-memory bench-scan bench-analyze bench-reports clean
 
 $(RUNTIME): pyproject.toml
 	@echo "make: installing evfault and what it needs to run into $(VENV) (a few minutes the first time)"
@@ -49,7 +49,13 @@ unit: $(STAMP)
 test: $(STAMP) browser node lint typecheck
 	$(BIN)/pytest -q -ra
 
-bench: bench-decode bench-server bench-dashboard bench-gate bench-transport bench-idle-memory bench-scan
+bench: bench-decode bench-server bench-dashboard bench-gate bench-transport bench-idle-memory bench-scan bench-analyze bench-reports
+
+bench-analyze: $(STAMP)
+	$(BIN)/python benchmarks/analyze_throughput.py
+
+bench-reports: $(STAMP)
+	$(BIN)/python benchmarks/reports_year.py
 
 bench-decode: $(STAMP)
 	$(BIN)/python benchmarks/decode_throughput.py

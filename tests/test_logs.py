@@ -21,7 +21,8 @@ WHEN = datetime(2026, 3, 1, 10, 5, tzinfo=UTC)
 def only_frame(line: str) -> Frame:
     record = read_line(1, line)
     assert isinstance(record, Frame), record
-    assert orjson.loads(record.text) == orjson.loads(STATUS)
+    parsed = record.value if record.value is not None else orjson.loads(record.text)
+    assert parsed == orjson.loads(STATUS)
     return record
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 
@@ -30,6 +31,7 @@ class Frame:
     at: datetime | None = None
     charger_id: str | None = None
     direction: str | None = None  # IN (from the charger), OUT, or None when the log is silent
+    value: Any = None  # the frame already parsed, when the reader had to (else read `text`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,11 @@ _OUT_WORDS = re.compile(r"(->|>>|\bsending\b|\bsend\b|\bsent\b|\btx\b|\boutgoing
 
 def parse_time(text: str) -> datetime | None:
     """The first time written in the text (naive times are UTC), or None."""
+    if len(text) >= 20 and text[-1] == "Z" and text[10] == "T":  # ISO 8601 UTC: the usual
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass
     match = _ISO.search(text)
     if match is not None:
         day, clock, fraction, zone = match.groups()
@@ -145,23 +152,33 @@ def read_line(number: int, raw: str) -> Frame | Unreadable | None:
 
 def _wrapped(number: int, value: dict[str, object], prefix: str) -> Frame | Unreadable:
     """ocpp-lens's wrapped objects and kWwhat's JSON rows: {"timestamp", "message"|"msg", …}."""
-    message = next((value[k] for k in ("message", "msg", "frame", "raw", "payload")
-                    if k in value), None)
+    message = _first(value, _MESSAGE_KEYS)
     if isinstance(message, str):
         text = message
     elif isinstance(message, list):
-        text = orjson.dumps(message).decode()
+        text = ""  # serialised only if it is handled: answers are passed over unread
     else:
         return Unreadable(number, "a JSON object with no OCPP-J frame in it")
-    stamp = next((str(value[k]) for k in ("timestamp", "ingested_timestamp", "time", "at", "ts")
-                  if value.get(k) is not None), None)
-    charger = next((str(value[k]) for k in ("charger_id", "chargeBoxId", "id", "charge_point_id")
-                    if value.get(k) is not None), None)
-    direction = value.get("direction")
-    return Frame(number, text.strip(),
-                 parse_time(stamp) if stamp else (parse_time(prefix) if prefix else None),
-                 charger or (charger_of(prefix) if prefix else None),
-                 _direction_word(direction))
+    stamp, charger = _first(value, _TIME_KEYS), _first(value, _CHARGER_KEYS)
+    at = parse_time(str(stamp)) if stamp is not None else None
+    if charger is None and prefix:
+        charger = charger_of(prefix)
+    return Frame(number, text.strip(), at if at or not prefix else parse_time(prefix),
+                 None if charger is None else str(charger), _direction_word(value.get("direction")),
+                 message if isinstance(message, list) else None)
+
+
+_MESSAGE_KEYS = ("message", "msg", "frame", "raw", "payload")
+_TIME_KEYS = ("timestamp", "ingested_timestamp", "time", "at", "ts")
+_CHARGER_KEYS = ("charger_id", "chargeBoxId", "id", "charge_point_id")
+
+
+def _first(value: dict[str, object], keys: tuple[str, ...]) -> object:
+    for key in keys:
+        found = value.get(key)
+        if found is not None:
+            return found
+    return None
 
 
 def _direction_word(value: object) -> str | None:
