@@ -123,6 +123,13 @@ def incident_schema() -> Schema:
             "summary": string(),
             "operator_steps": array(string()),
             "help_url": string(),
+            "step_actions": array(obj({
+                "step": integer("Index into operator_steps."),
+                "action": string("unlock, soft_reset, hard_reset or inoperative."),
+                "command": string("The command (POST /chargers/{id}/commands) that does it."),
+                "args": {"type": "object", "additionalProperties": True},
+                "per_connector": boolean("The command takes the error's connector_id."),
+            })),
         }, nullable=True, description="The catalog's text; null for an unknown code."),
         "actions": array(ref("HealingAction")),
     })

@@ -83,7 +83,12 @@ async def charger(request: Request) -> Response:
         view = await views.charger_detail(services_of(request), charger_id)
     except ApiError as exc:
         return error_page(request, exc.status_code, exc.message)
-    return render(request, "charger.html", view=redact(request, view), nav="dashboard")
+    from evfault.web.commands_pages import command_words, panel
+
+    commands = await panel(request, charger_id)
+    words = command_words(i18n.strings_of(request)[DEFAULT_LANG]) if commands else {}
+    return render(request, "charger.html", view=redact(request, view), nav="dashboard",
+                  commands=commands, command_words=words)
 
 
 async def help_index(request: Request) -> Response:

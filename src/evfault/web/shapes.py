@@ -14,6 +14,7 @@ from urllib.parse import quote
 from evfault.alerts.healing import Attempt
 from evfault.catalog.catalog import Catalog
 from evfault.catalog.model import Severity
+from evfault.commands.recommended import actions_json
 from evfault.store.model import ChargerRow, ConnectorRow, MessageRow
 from evfault.tracking.model import (
     ConnectivityChange,
@@ -66,6 +67,8 @@ def explanation(catalog: Catalog, scheme: str, code: str, lang: str) -> Json | N
         "summary": text.summary,
         "operator_steps": list(text.operator_steps),
         "help_url": help_url(entry.scheme, entry.code),
+        # Steps evfault can take remotely (read from the English text, the catalog's source).
+        "step_actions": actions_json(entry.text("en").operator_steps),
     }
 
 

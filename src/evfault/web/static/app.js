@@ -147,11 +147,40 @@
     card.append(el("p", { text: x.summary }));
     if (x.operator_steps.length) {
       card.append(el("p", { class: "explain-label", text: "Recommended steps" }),
-        el("ol", { class: "steps" }, ...x.operator_steps.map((s) => el("li", { text: s }))));
+        el("ol", { class: "steps" }, ...x.operator_steps.map((s, i) => el("li", { text: s }, ...stepButtons(e, i)))));
     }
     card.append(el("p", {}, el("a", { href: helpHref(e.scheme, e.code), text: "Full explanation" })));
     return card;
   }
+
+  // The recommended steps evfault can take, as buttons (the charger page, for operators: the
+  // page carries the session's CSRF token and the buttons' words in the page's language).
+  function stepButtons(e, index) {
+    const root = document.getElementById("charger-root");
+    if (!root || !root.dataset.csrf || !e.explanation || !e.explanation.step_actions) return [];
+    const words = JSON.parse(root.dataset.words || "{}");
+    const id = root.dataset.chargerId;
+    return e.explanation.step_actions.filter((a) => a.step === index).map((a) => {
+      const target = id + (a.per_connector ? " · " + connectorLabel(e.connector_id) : "");
+      const fields = [["csrf_token", root.dataset.csrf], ["command", a.command]];
+      for (const [name, value] of Object.entries(a.args)) fields.push(["arg." + name, String(value)]);
+      if (a.per_connector) fields.push(["arg.connector_id", String(e.connector_id)]);
+      return el("form", {
+        class: "command-form step-action", method: "post",
+        action: "/chargers/" + encodeURIComponent(id) + "/commands",
+        "data-confirm": (words["confirm_" + a.action] || "").replace("{target}", target),
+      }, ...fields.map(([name, value]) => el("input", { type: "hidden", name, value })),
+      el("button", { type: "submit", class: "button small", text: words[a.action] || a.action }));
+    });
+  }
+
+  // A command button asks first when it says so (a hard reset cuts a charging session off).
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
 
   function marker(errors) {
     if (!errors.length) return null;
