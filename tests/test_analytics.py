@@ -102,6 +102,12 @@ def test_repairs_sorted_by_remote_action_visit_or_by_itself() -> None:
              incident(4)]  # no actions recorded at all: it cleared by itself
     (row,) = mttr(items, "all")  # type: ignore[arg-type]
     assert (row.remote, row.visit, row.self_cleared) == (1, 1, 2)
+    # self-healing's attempts, by incident id: did the error clear after them?
+    attempts = {"i1": [{"action": "soft_reset", "cleared": True}],
+                "i2": [{"action": "soft_reset", "cleared": False},
+                       {"action": "hard_reset", "cleared": False}]}
+    (row,) = mttr([incident(1), incident(2), incident(3)], "all", actions=attempts)
+    assert (row.remote, row.visit, row.self_cleared) == (1, 1, 1)
 
 
 def test_mtbf_is_operating_time_over_failures_and_counts_quiet_chargers() -> None:

@@ -135,3 +135,30 @@ async def test_exclusions_need_an_operator_a_known_outage_and_a_reason(app: Star
     cp1 = next(p for p in body["ports"] if p["connector_id"] == 1)
     assert cp1["excluded_min"] == 0  # cleared again: the outage counts
     assert any(e["action"] == "outage.exclusion" for e in audit["audit"])
+
+
+async def test_repairs_by_self_healing_count_as_remote(app: Starlette, db_url: str) -> None:
+    from sqlalchemy import insert, select
+
+    from evfault.store import schema
+    from evfault.store.engines import writer_engine
+    from evfault.store.urls import normalise_url
+
+    engine = writer_engine(normalise_url(db_url))
+    try:
+        with engine.begin() as connection:
+            incidents = schema.incidents
+            ident = connection.execute(select(incidents.c.id).where(
+                incidents.c.code == "GroundFailure")).scalar_one()
+            connection.execute(insert(schema.incident_actions).values(
+                incident_id=ident, charger_id="CP-1", connector_id=1, rule="reset-on-fault",
+                action="soft_reset", step=0, at=datetime(2026, 3, 1, 10, 5, tzinfo=UTC),
+                status="accepted", cleared=True))
+    finally:
+        engine.dispose()
+    async with client_for(app, role="viewer") as client:
+        body = await get(client, f"/api/v1/reports/mttr?{YEAR_Q}", "MttrReport")
+    rows = {r["group"]: r for r in body["rows"]}
+    assert (rows["ocpp1.6:GroundFailure"]["remote"], rows["ocpp1.6:GroundFailure"]["self_cleared"]
+            ) == (1, 0)
+    assert rows["chargex-mrec:CX001"]["self_cleared"] == 1

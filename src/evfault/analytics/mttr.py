@@ -89,15 +89,24 @@ def group_key(by: str, chargers: Mapping[str, ChargerInfo]) -> Callable[[Inciden
     return keys[by]
 
 
-def repair_outcome(incident: Any) -> Outcome:
-    """How an incident was repaired, from its `actions` (absent or empty: by itself)."""
-    actions: Sequence[Any] = getattr(incident, "actions", None) or ()
-    kinds = [_action_kind(action) for action in actions]
-    if any(kind in VISIT_KINDS for kind in kinds):
+def repair_outcome(incident: Any, actions: Sequence[Any] | None = None) -> Outcome:
+    """How an incident was repaired, from the actions taken on it (self-healing's attempts,
+    or the incident's own `actions`): none — by itself; one after which the error cleared (or
+    whose verdict is not recorded) — remotely; a visit, or remote attempts none of which
+    cleared it before it cleared after all — someone had to go to the charger."""
+    recorded: Sequence[Any] = actions or getattr(incident, "actions", None) or ()
+    if not recorded:
+        return Outcome.SELF
+    if any(_action_kind(action) in VISIT_KINDS for action in recorded):
         return Outcome.VISIT
-    if kinds:
+    verdicts = [_field(action, "cleared") for action in recorded]
+    if any(v is True for v in verdicts) or all(v is None for v in verdicts):
         return Outcome.REMOTE
-    return Outcome.SELF
+    return Outcome.VISIT
+
+
+def _field(action: Any, name: str) -> Any:
+    return action.get(name) if isinstance(action, Mapping) else getattr(action, name, None)
 
 
 def _action_kind(action: Any) -> str:
@@ -122,8 +131,12 @@ def in_window(incident: Incident, window: Window | None) -> bool:
 
 def mttr(incidents: Iterable[Incident], by: str = "code",
          chargers: Mapping[str, ChargerInfo] | None = None,
-         window: Window | None = None) -> list[MttrRow]:
-    """MTTR per group for incidents opened in the window, the longest mean first."""
+         window: Window | None = None,
+         actions: Mapping[str, Sequence[Any]] | None = None) -> list[MttrRow]:
+    """MTTR per group for incidents opened in the window, the longest mean first.
+
+    `actions`: incident id → the actions taken on it (self-healing's attempts), where known."""
+    actions = actions or {}
     key = group_key(by, chargers or {})
     durations: dict[str, list[float]] = defaultdict(list)
     outcomes: dict[str, dict[Outcome, int]] = defaultdict(lambda: dict.fromkeys(Outcome, 0))
@@ -136,7 +149,7 @@ def mttr(incidents: Iterable[Incident], by: str = "code",
             still_open[group] += 1
             continue
         durations[group].append((incident.cleared_at - incident.opened_at).total_seconds())
-        outcomes[group][repair_outcome(incident)] += 1
+        outcomes[group][repair_outcome(incident, actions.get(incident.id))] += 1
     rows = [_mttr_row(group, durations.get(group, []), outcomes[group], still_open[group])
             for group in set(durations) | set(still_open)]
     return sorted(rows, key=lambda r: (-r.mean_s, r.group))

@@ -36,6 +36,7 @@ class History:
     connectivity: list[ConnectivityChange]
     chargers: dict[str, ChargerInfo] = field(default_factory=dict)
     ports: set[Port] = field(default_factory=set)
+    actions: dict[str, list[Any]] = field(default_factory=dict)  # incident id → attempts
 
 
 def found_outages(history: History, until: datetime,
@@ -63,9 +64,10 @@ def build(history: History, window: Window,
             "ports_below_target": sum(1 for r in uptime if r.below_target),
             "outages": sum(1 for o in found if window.clip(o.start, o.end).total_seconds() > 0),
         },
-        "mttr": {by: [r.as_dict() for r in mttr(history.incidents, by, history.chargers, window)]
-                 for by in MTTR_GROUPS},
-        "mttr_all": [r.as_dict() for r in mttr(history.incidents, "all", None, window)],
+        "mttr": {by: [r.as_dict() for r in mttr(history.incidents, by, history.chargers, window,
+                                                history.actions)] for by in MTTR_GROUPS},
+        "mttr_all": [r.as_dict() for r in mttr(history.incidents, "all", None, window,
+                                               history.actions)],
         "mtbf": [r.as_dict() for r in mtbf(history.incidents, window, "all", history.chargers)],
         "uptime": [r.as_dict() for r in uptime],
         "outages": [o.as_dict() for o in found

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Select, and_, case, func, or_, select, text
 from evfault.analytics.model import ChargerInfo
 from evfault.analytics.report import History
 from evfault.store import schema
+from evfault.store.healing import _attempt as attempt_of
 from evfault.store.reads import _incident
 from evfault.tracking.model import ConnectivityChange, StatusChange
 
@@ -89,7 +90,18 @@ def history(connection: Connection, since: datetime, until: datetime) -> History
         chargers=_chargers(connection),
         ports={(row.charger_id, row.connector_id) for row in connection.execute(
             select(schema.connectors.c.charger_id, schema.connectors.c.connector_id))},
+        actions=_actions(connection, since, until),
     )
+
+
+def _actions(connection: Connection, since: datetime, until: datetime) -> dict[str, list[Any]]:
+    """Self-healing's attempts made in the window, by incident."""
+    table = schema.incident_actions
+    found: dict[str, list[Any]] = {}
+    statement = select(table).where(table.c.at >= since, table.c.at < until).order_by(table.c.id)
+    for row in connection.execute(statement):
+        found.setdefault(row.incident_id, []).append(attempt_of(row))
+    return found
 
 
 def _status_changes(connection: Connection, since: datetime, until: datetime
