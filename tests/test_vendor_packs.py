@@ -175,3 +175,21 @@ async def test_the_decode_api_takes_the_chargers_vendor(sqlite_url: str) -> None
         logged = await client.post("/api/v1/decode", content=boot + "\n" + ALFEN_210)
         assert [f["scheme"] for f in logged.json()["faults"]] == ["alfen"]
     await store.close()
+
+
+async def test_the_help_page_says_when_a_code_is_only_observed(sqlite_url: str) -> None:
+    from evfault.web.app import create_app
+    from evfault.web.i18n import default_strings
+    from test_web_support import client_for, services_for, start_store
+
+    words = default_strings()
+    store = await start_store(sqlite_url)
+    async with client_for(create_app(services_for(store)), role=None) as client:
+        observed = await client.get("/help/alfen/210?lang=nl")
+        assert observed.status_code == 200
+        assert words["nl"]("observed.note") in observed.text
+        confirmed = await client.get("/help/alpitronic-hyc/15?lang=nl")
+        assert 'id="observed"' not in confirmed.text
+        api = (await client.get("/api/v1/codes/ctek/NoPPDetected")).json()
+        assert api["observed"] is True and api["source"]["url"]
+    await store.close()

@@ -183,3 +183,17 @@ async def test_the_stream_is_refused_past_the_limit_and_the_page_can_poll(
         assert "refresh" in refused.json()["error"]
         assert (await client.get("/c/CP-1/status.json")).status_code == 200
     await store.close()
+
+
+async def test_a_registered_charger_that_never_connected_has_a_page(sqlite_url: str) -> None:
+    """Its sticker may be up before it first connects: the page says we cannot reach it."""
+    store = await start_store(sqlite_url, standard_fleet())
+    app = create_app(services_for(store))
+    async with client_for(app, role="admin") as admin:
+        await app.state.trust.admin.add_charger("test", "NEW-1", generate=True)
+        view = (await admin.get("/c/NEW-1/status.json?lang=fr")).json()
+        assert view["online"] is False
+        assert view["headline"] == STRINGS["fr"]("driver.headline.offline")
+        assert [c["state"] for c in view["connectors"]] == ["offline"]
+        assert (await admin.get("/c/NEVER-REGISTERED")).status_code == 404
+    await store.close()

@@ -48,12 +48,21 @@ class PublicCharger:
     active: Sequence[Incident]
 
 
-async def read_charger(services: Services, charger_id: str) -> PublicCharger | None:
-    """The charger's row, connectors and active errors; None when no such charger ever came."""
+def not_yet_connected(charger_id: str) -> ChargerRow:
+    """A registered charger that has never connected (its sticker may be up before it is)."""
+    return ChargerRow(charger_id, online=False, last_seen=None, vendor=None, model=None,
+                      serial=None, firmware=None, protocol=None, booted_at=None,
+                      offline_since=None)
+
+
+async def read_charger(services: Services, charger_id: str,
+                       registered: bool = False) -> PublicCharger | None:
+    """The charger's row, connectors and active errors; None when no such charger ever came
+    (unless it is `registered`: then it is a charger we cannot reach yet)."""
     store = services.store
     row = await store.charger(charger_id)
     if row is None:
-        return None
+        return PublicCharger(not_yet_connected(charger_id), (), ()) if registered else None
     connectors = await store.connectors(charger_id)
     active = await store.active_incidents(charger_id)
     return PublicCharger(row, connectors, active)
@@ -164,9 +173,9 @@ def _headline(connectors: Sequence[Json], online: bool, words: Words) -> str:
 
 
 async def charger_view(services: Services, charger_id: str, lang: str,
-                       words: Words) -> Json | None:
+                       words: Words, registered: bool = False) -> Json | None:
     """The public view of one charger, or None when there is no such charger."""
-    found = await read_charger(services, charger_id)
+    found = await read_charger(services, charger_id, registered)
     if found is None:
         return None
     return public_view(found, services.catalog, lang, words, shapes.iso(services.clock()))

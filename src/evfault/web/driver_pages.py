@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from evfault.store import registry
 from evfault.web import driver, i18n
 from evfault.web.driver_live import PublicStreamResponse, PublicStreams, busy_response
 from evfault.web.http import OrjsonResponse
@@ -23,7 +24,20 @@ def charger_id_of(request: Request) -> str:
 
 async def view_of(request: Request, lang: str) -> Json | None:
     words = i18n.strings_of(request)[lang]
-    return await driver.charger_view(services_of(request), charger_id_of(request), lang, words)
+    services, charger_id = services_of(request), charger_id_of(request)
+    view = await driver.charger_view(services, charger_id, lang, words)
+    if view is None and await is_registered(request, charger_id):
+        view = await driver.charger_view(services, charger_id, lang, words, registered=True)
+    return view
+
+
+async def is_registered(request: Request, charger_id: str) -> bool:
+    """In the charger registry, though it never connected: its sticker may be up already."""
+    trust = getattr(request.app.state, "trust", None)
+    if trust is None:
+        return False
+    found = await trust.store.read(registry.chargers, None, charger_id)
+    return bool(found)
 
 
 def not_found(request: Request, lang: str) -> Response:

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from evfault.auth.model import Role
 from evfault.web import i18n
 from evfault.web.auth import require
+from evfault.web.driver_pages import is_registered
 from evfault.web.http import API_PREFIX, ApiError
 from evfault.web.pages import error_page, render, services_of
 from evfault.web.shapes import Json, segment
@@ -70,11 +71,17 @@ async def known_charger_ids(request: Request) -> list[str]:
     return sorted(ids)
 
 
+async def is_known(request: Request, charger_id: str) -> bool:
+    if await services_of(request).store.charger(charger_id) is not None:
+        return True
+    return await is_registered(request, charger_id)
+
+
 async def _code_response(request: Request) -> Response:
     charger_id, kind = request.path_params["charger_id"], request.path_params["kind"]
     if kind not in MEDIA:
         raise ApiError(404, "QR codes come as qr.svg or qr.png.")
-    if charger_id not in await known_charger_ids(request):
+    if not await is_known(request, charger_id):
         raise ApiError(404, f"No charger with id {charger_id!r} is known to evfault.")
     body = render_code(page_url(base_url(request), charger_id), kind)
     filename = f"evfault-{segment(charger_id)}.{kind}"
