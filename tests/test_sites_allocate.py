@@ -163,6 +163,20 @@ def test_an_exporting_building_does_not_raise_the_limit() -> None:
     assert result.metered_a == 0 and result.share("CP1").allocated_a == 32  # type: ignore[union-attr]
 
 
+def test_an_offline_charger_keeps_its_last_limit_reserved_until_its_profile_runs_out() -> None:
+    result = allocate(three(), {"CP1": C, "CP2": C, "CP3": OFF}, held={"CP3": 21})
+    assert result.share("CP3").reserved_a == 21  # type: ignore[union-attr]
+    assert [s.allocated_a for s in result.shares[:2]] == [21.0, 21.0]
+
+
+def test_a_charger_that_refuses_limits_has_its_capacity_reserved_while_charging() -> None:
+    result = allocate(three(), {"CP1": C, "CP2": C, "CP3": C}, uncontrolled={"CP3"})
+    assert (result.share("CP3").reserved_a, result.share("CP3").allocated_a) == (32, 0)  # type: ignore[union-attr]
+    assert [s.allocated_a for s in result.shares[:2]] == [15.5, 15.5]
+    idle = allocate(three(), {"CP1": C, "CP2": C, "CP3": IDLE}, uncontrolled={"CP3"})
+    assert idle.share("CP3").reserved_a == 0  # type: ignore[union-attr]
+
+
 # ---- the property: never more than the limit ---------------------------------------------------
 
 amps = st.floats(min_value=0, max_value=400, allow_nan=False, allow_infinity=False)
@@ -180,7 +194,7 @@ def readings() -> st.SearchStrategy[Reading | None]:
 
 @st.composite
 def sites_and_states(draw: st.DrawFn) -> tuple[Site, dict[str, ChargerState], Reading | None,
-                                               Reading | None]:
+                                               Reading | None, dict[str, float], set[str]]:
     specs = draw(st.lists(charger_specs, max_size=12))
     chargers = tuple(ChargerSpec(f"CP{n}", s.max_current_a, s.fallback_current_a,
                                  s.min_current_a) for n, s in enumerate(specs))
@@ -191,15 +205,18 @@ def sites_and_states(draw: st.DrawFn) -> tuple[Site, dict[str, ChargerState], Re
                                                fallback_a=amps)))
     states = {c.id: draw(st.sampled_from(list(ChargerState))) for c in chargers
               if draw(st.integers(0, 4))}  # some never heard from
-    return site, states, draw(readings()), draw(readings())
+    held = {c.id: draw(st.floats(0, 80)) for c in chargers if draw(st.booleans())}
+    uncontrolled = {c.id for c in chargers if not draw(st.integers(0, 5))}
+    return site, states, draw(readings()), draw(readings()), held, uncontrolled
 
 
 @settings(max_examples=600, deadline=None)
 @given(sites_and_states())
 def test_allocations_reservations_and_metered_load_never_exceed_the_limit(
-        case: tuple[Site, dict[str, ChargerState], Reading | None, Reading | None]) -> None:
-    site, states, meter, ems = case
-    result = allocate(site, states, meter=meter, ems=ems)
+        case: tuple[Site, dict[str, ChargerState], Reading | None, Reading | None,
+                    dict[str, float], set[str]]) -> None:
+    site, states, meter, ems, held, uncontrolled = case
+    result = allocate(site, states, meter=meter, ems=ems, held=held, uncontrolled=uncontrolled)
     assert result.limit_a <= site.fuse_limit_a
     if not result.overloaded:
         assert result.allocated_a + result.reserved_a + result.metered_a <= result.limit_a + 1e-9
@@ -209,4 +226,5 @@ def test_allocations_reservations_and_metered_load_never_exceed_the_limit(
         assert share.allocated_a == 0 or charger.min_current_a <= share.allocated_a
         assert share.allocated_a <= charger.max_current_a
         assert share.allocated_a == 0 or share.state is C
-        assert share.reserved_a == 0 or share.state is OFF
+        assert share.reserved_a == 0 or share.state is OFF or charger.id in uncontrolled
+        assert share.allocated_a == 0 or charger.id not in uncontrolled

@@ -182,6 +182,13 @@ class Settings:
     sites: str = setting(
         "", "Site file (YAML): fuse limits, chargers, meters and EMS to load-manage "
         "(docs/sites.md); empty: sites only as managed through the API.", section="Sites")
+    site_dead_band: float = setting(
+        1.0, "Amperes a charger's site limit must rise by before a new charging profile is "
+        "sent (a fall is always sent at once).", section="Sites", minimum=0)
+    site_profile_hold: float = setting(
+        120.0, "Seconds a site limit's charging profile holds before the charger drops to its "
+        "fallback by itself; evfault renews it at half that.", section="Sites", minimum=2,
+        maximum=86_400)
     rules: str = setting(
         "", "Self-healing and alert rules (YAML file, docs/alerts.md); empty: the rules last "
         "stored, else the built-in defaults.", section="Alerts")

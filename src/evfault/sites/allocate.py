@@ -7,7 +7,9 @@ Pure: no I/O, no clock. The rules (seed 002, "Other Error Notifications"):
 - the building's load is the meter's reading; a meter that is offline or unknown is assumed to
   draw its fallback (e.g. 50 A);
 - an offline charger is assumed to keep charging: its fallback current is reserved when it has
-  one, else its whole capacity (0 A when an operator set its capacity to 0);
+  one, else its whole capacity (0 A when an operator set its capacity to 0) — or the limit it
+  was last sent, if higher, until that limit's profile runs out;
+- a charger that refuses charging profiles has its whole capacity reserved while it charges;
 - what is left is shared equally among the chargers that want current, each between its
   minimum (6 A for AC, IEC 61851-1) and its maximum; a charger whose minimum does not fit is
   paused (0 A), not starved below it. Chargers listed first in the site keep charging longest.
@@ -19,7 +21,7 @@ rounds up past the limit.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from evfault.sites.model import (
     Allocation,
@@ -96,20 +98,36 @@ def share_out(wanting: Sequence[ChargerSpec], budget: float) -> dict[str, float]
     return granted
 
 
+def reserved_for(charger: ChargerSpec, state: ChargerState, held: float,
+                 uncontrolled: bool) -> float | None:
+    """What must be kept aside for a charger evfault cannot steer, or None when it can."""
+    if state is ChargerState.OFFLINE:
+        # A limit sent before it went quiet holds until its profile runs out.
+        return max(reservation(charger), min(max(0.0, held), max(0.0, charger.max_current_a)))
+    if uncontrolled and state is ChargerState.CHARGING:
+        return max(0.0, charger.max_current_a)  # it refuses limits: it may draw them all
+    return None
+
+
 def allocate(site: Site, states: Mapping[str, ChargerState], meter: Reading | None = None,
-             ems: Reading | None = None) -> Allocation:
+             ems: Reading | None = None, held: Mapping[str, float] | None = None,
+             uncontrolled: Collection[str] = ()) -> Allocation:
     """Each charger's allowed current (and each offline one's reservation) for `site`.
 
     A charger with no known state counts as offline: evfault has not heard from it, so it may be
-    charging on its own settings.
+    charging on its own settings. `held`: limits still in force on chargers (an offline one
+    may draw up to it until its profile runs out); `uncontrolled`: chargers that refuse limits.
     """
+    held = held or {}
     limit, limit_source = site_limit(site, ems)
     metered, meter_source = metered_load(site, meter)
     state_of = {c.id: states.get(c.id, ChargerState.OFFLINE) for c in site.chargers}
-    reserved = {c.id: reservation(c) for c in site.chargers
-                if state_of[c.id] is ChargerState.OFFLINE}
+    kept = {c.id: reserved_for(c, state_of[c.id], held.get(c.id, 0.0), c.id in uncontrolled)
+            for c in site.chargers}
+    reserved = {cid: amps for cid, amps in kept.items() if amps is not None}
     budget = limit - metered - sum(reserved.values())
-    wanting = [c for c in site.chargers if state_of[c.id] is ChargerState.CHARGING]
+    wanting = [c for c in site.chargers
+               if state_of[c.id] is ChargerState.CHARGING and c.id not in reserved]
     granted = share_out(wanting, budget)
     shares = tuple(
         Share(c.id, state_of[c.id], allocated_a=granted.get(c.id, 0.0),

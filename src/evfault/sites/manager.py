@@ -16,6 +16,7 @@ from datetime import datetime
 from evfault.bus import Resync
 from evfault.context import Services
 from evfault.sites.allocate import allocate
+from evfault.sites.enforce import EnforceConfig, Enforcer
 from evfault.sites.modbus import SourceMonitor
 from evfault.sites.model import Allocation, ChargerState, Reading, Site, SourceState
 from evfault.sites.states import as_seen, charger_state, site_link_cut
@@ -55,8 +56,11 @@ class SiteRuntime:
 
 class SiteManager:
     def __init__(self, services: Services, sites: Iterable[Site],
-                 recompute_s: float = RECOMPUTE_S) -> None:
+                 recompute_s: float = RECOMPUTE_S, enforcer: Enforcer | None = None) -> None:
         self.services = services
+        settings = services.settings
+        self.enforcer = enforcer or Enforcer(services, EnforceConfig(
+            settings.site_dead_band, settings.site_profile_hold))
         self.runtimes: dict[str, SiteRuntime] = {
             s.id: SiteRuntime(s, services.clock, self.wake) for s in sites}
         self.recompute_s = recompute_s
@@ -105,8 +109,11 @@ class SiteManager:
 
     async def recompute(self, runtime: SiteRuntime) -> Allocation:
         runtime.look(await self._states(runtime.site))
-        runtime.allocation = allocate(runtime.site, runtime.states, runtime.meter, runtime.ems)
-        runtime.computed_at = self.services.clock()
+        now = self.services.clock()
+        runtime.allocation = allocate(runtime.site, runtime.states, runtime.meter, runtime.ems,
+                                      self.enforcer.held(now), self.enforcer.flagged)
+        runtime.computed_at = now
+        await self.enforcer.apply(runtime.site, runtime.allocation.shares)
         for listener in self.listeners:
             outcome = listener(runtime)
             if asyncio.iscoroutine(outcome):
@@ -141,6 +148,8 @@ class SiteManager:
                     if isinstance(change, Resync):
                         self.wake()
                 elif self.site_of(change.charger_id) is not None:
+                    if isinstance(change, ConnectivityChange) and not change.online:
+                        self.enforcer.disconnected(change.charger_id)
                     self.wake()
         finally:
             subscription.close()

@@ -63,7 +63,15 @@ def site_schemas() -> dict[str, Schema]:
         "allocated_a": _num("The limit it is sent (A per phase)."),
         "reserved_a": _num("Kept aside while it is offline."),
         "paused": {"type": "boolean", "description": "Wants current, its minimum does not fit."},
-        "max_current_a": _num(), "fallback_current_a": _num(nullable=True)})
+        "max_current_a": _num(), "fallback_current_a": _num(nullable=True),
+        "sent_a": _num("The limit the charger last accepted.", True),
+        "sent_at": {"type": "string", "format": "date-time", "nullable": True},
+        "profile_answer": {"type": "string", "nullable": True,
+                           "description": "What became of the last profile sent (accepted, "
+                                          "rejected, not-supported, error, timeout, offline)."},
+        "refuses_profiles": {"type": "string", "nullable": True,
+                             "description": "Why the charger is flagged: it refuses charging "
+                                          "profiles, so its capacity is reserved."}})
     site = _obj({
         "id": {"type": "string"}, "name": {"type": "string"},
         "phases": {"type": "integer"}, "fuse_limit_a": _num("Per phase."),

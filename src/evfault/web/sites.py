@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from evfault.sites.config import site_to_dict
+from evfault.sites.enforce import Enforcer
 from evfault.sites.manager import SiteManager, SiteRuntime
 from evfault.web.http import API_PREFIX, ApiError, OrjsonResponse
 from evfault.web.shapes import Json, iso
@@ -28,7 +29,19 @@ def _source(runtime: SiteRuntime, name: str) -> Json | None:
             "fallback_a": spec.fallback_a}
 
 
-def site_view(runtime: SiteRuntime) -> Json:
+def _enforced(enforcer: Enforcer | None, charger_id: str) -> Json:
+    """The limit the charger accepted last, and whether it refuses profiles."""
+    if enforcer is None:
+        return {"sent_a": None, "sent_at": None, "profile_answer": None, "refuses_profiles": None}
+    sent = enforcer.sent.get(charger_id)
+    answer = enforcer.answers.get(charger_id)
+    return {"sent_a": sent.limit_a if sent else None,
+            "sent_at": iso(sent.at) if sent else None,
+            "profile_answer": answer.status.value if answer else None,
+            "refuses_profiles": enforcer.flagged.get(charger_id)}
+
+
+def site_view(runtime: SiteRuntime, enforcer: Enforcer | None = None) -> Json:
     """One site as every face shows it (API, page, live refresh)."""
     a = runtime.allocation
     site = runtime.site
@@ -52,7 +65,7 @@ def site_view(runtime: SiteRuntime) -> Json:
             {"id": s.charger_id, "state": s.state.value, "allocated_a": s.allocated_a,
              "reserved_a": s.reserved_a, "paused": s.paused,
              "max_current_a": spec.max_current_a,
-             "fallback_current_a": spec.fallback_current_a}
+             "fallback_current_a": spec.fallback_current_a, **_enforced(enforcer, s.charger_id)}
             for s, spec in zip(a.shares, site.chargers, strict=True)
         ],
         "config": site_to_dict(site),
@@ -62,15 +75,17 @@ def site_view(runtime: SiteRuntime) -> Json:
 async def list_sites(request: Request) -> Response:
     manager = getattr(request.app.state, "sites", None)
     runtimes = [] if manager is None else list(manager.runtimes.values())
-    return OrjsonResponse({"sites": [site_view(r) for r in runtimes]})
+    enforcer = None if manager is None else manager.enforcer
+    return OrjsonResponse({"sites": [site_view(r, enforcer) for r in runtimes]})
 
 
 async def get_site(request: Request) -> Response:
     site_id = request.path_params["site_id"]
-    runtime = manager_of(request).runtimes.get(site_id)
+    manager = manager_of(request)
+    runtime = manager.runtimes.get(site_id)
     if runtime is None:
         raise ApiError(404, f"There is no site {site_id!r}; GET /api/v1/sites lists them.")
-    return OrjsonResponse(site_view(runtime))
+    return OrjsonResponse(site_view(runtime, manager.enforcer))
 
 
 def routes() -> list[BaseRoute]:
