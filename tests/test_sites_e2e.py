@@ -12,8 +12,9 @@ import pytest
 import yaml
 
 from accounts import api_token
-from chargers import boot16, charger16, send_status16
+from chargers import boot16, send_status16
 from evfault.sim.modbus import ModbusDevice
+from site_chargers import site_charger
 
 pytestmark = pytest.mark.slow
 
@@ -60,8 +61,8 @@ async def test_the_api_shows_each_chargers_share_and_the_offline_reservation(
         start_server: Any, tmp_path: Path) -> None:
     server = await start_server(sites=site_file(tmp_path))
     runtime = server.sites.runtimes["depot"]
-    async with charger16(server.address.ocpp, "CP1") as cp1, \
-            charger16(server.address.ocpp, "CP2") as cp2:
+    async with site_charger(server.address.ocpp, "CP1") as cp1, \
+            site_charger(server.address.ocpp, "CP2") as cp2:
         for cp in (cp1, cp2):
             await boot16(cp)
             await send_status16(cp, status="Charging")
@@ -99,7 +100,7 @@ async def test_the_meter_is_read_and_its_fallback_assumed_while_it_is_gone(
     server = await start_server(sites=site_file(tmp_path, meter=source))
     runtime = server.sites.runtimes["depot"]
     try:
-        async with charger16(server.address.ocpp, "CP1") as cp1:
+        async with site_charger(server.address.ocpp, "CP1") as cp1:
             await boot16(cp1)
             await send_status16(cp1, status="Charging")
 
