@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,10 @@ from openapi_schema_validator import OAS30Validator
 from accounts import api_token
 from alert_support import WebhookReceiver
 from chargers import boot16, charger16, send_status16
+from evfault.auth.sessions import CSRF_HEADER
 from evfault.web.openapi import document
 from test_alerts_e2e import SECRET, alert_settings, outbox_has, rules_file
+from test_web_support import log_in
 
 pytestmark = pytest.mark.slow
 
@@ -107,3 +110,25 @@ async def test_a_page_without_a_login_asks_for_one(served: Any) -> None:
     async with client(served) as anonymous:
         page = await anonymous.get("/alerts", headers={"accept": "text/html"})
         assert page.status_code == 303 and page.headers["location"].startswith("/login")
+
+
+async def test_an_admin_changes_the_rules_with_the_pages_form(served: Any) -> None:
+    async with client(served) as browser:
+        await log_in(browser, served.trust, "admin")
+        del browser.headers[CSRF_HEADER]  # a form carries it as a field, not a header
+        page = (await browser.get("/alerts", headers={"accept": "text/html"})).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token is not None
+        before = served.alerts.version.id
+        bad = await browser.post("/alerts/rules", data={"csrf_token": token[1],
+                                                        "text": "alerts: [{name: x}]"})
+        assert bad.status_code == 400 and "at least one channel" in bad.text
+        assert served.alerts.version.id == before
+        good = "alerts: [{name: quiet, after: 1h, channels: [{email: a@example.com}]}]\n"
+        saved = await browser.post("/alerts/rules", data={"csrf_token": token[1], "text": good})
+        assert saved.status_code == 303 and saved.headers["location"] == "/alerts?saved=1"
+        shown = (await browser.get("/alerts?saved=1", headers={"accept": "text/html"})).text
+        assert 'id="rules-saved"' in shown and "name: quiet" in shown
+        assert served.alerts.rules.alerts[0].name == "quiet"
+        forged = await browser.post("/alerts/rules", data={"text": "alerts: []"})
+        assert forged.status_code == 403  # without the session's CSRF token
