@@ -10,7 +10,7 @@ PORT   ?= 8180
 RUNTIME = $(VENV)/.installed-runtime
 STAMP   = $(VENV)/.installed-dev
 
-.PHONY: demo serve test lint typecheck unit browser node bench bench-decode bench-server bench-dashboard bench-gate bench-transport bench-idle-memory bench-scan bench-analyze bench-reports clean
+.PHONY: demo serve test lint typecheck unit browser node bench bench-decode bench-server bench-dashboard bench-gate bench-transport bench-idle-memory bench-scan bench-analyze bench-reports bench-alerts clean
 
 $(RUNTIME): pyproject.toml
 	@echo "make: installing evfault and what it needs to run into $(VENV) (a few minutes the first time)"
@@ -49,7 +49,7 @@ unit: $(STAMP)
 test: $(STAMP) browser node lint typecheck
 	$(BIN)/pytest -q -ra
 
-bench: bench-decode bench-server bench-dashboard bench-gate bench-transport bench-idle-memory bench-scan bench-analyze bench-reports
+bench: bench-decode bench-server bench-dashboard bench-gate bench-transport bench-idle-memory bench-scan bench-analyze bench-reports bench-alerts
 
 bench-analyze: $(STAMP)
 	$(BIN)/python benchmarks/analyze_throughput.py
@@ -68,6 +68,9 @@ bench-server: $(STAMP)
 
 bench-dashboard: $(STAMP)
 	$(BIN)/python benchmarks/dashboard_load.py
+
+bench-alerts: $(STAMP)
+	$(BIN)/python benchmarks/alerts_check.py
 
 bench-gate: $(STAMP)
 	$(BIN)/python benchmarks/gate_admit.py

@@ -162,11 +162,12 @@ class Server:
         self.liveness.start()
         alerts = self.alerts = Alerts(self.settings, store, self.clock)
         central = self.central
-        self.healer = Healer(self.services, lambda: set(central.sessions), lambda: alerts.rules,
-                             alerts.db, self.settings.alert_interval)
-        alerts.healing = self.healer.still_trying  # alerts stay quiet while it tries
+        healer = self.healer = Healer(self.services, lambda: set(central.sessions),
+                                      lambda: alerts.rules, alerts.db)
+        alerts.healing = healer.still_trying  # alerts stay quiet while it tries
+        alerts.before_check = healer.tick  # it acts in the alerts' round, on the same read
         await alerts.start()
-        await self.healer.start()
+        await healer.start()
         self.app = build_app(self.services, self.central, trust)
         self.sites = SiteManager(self.services, sites)
         self.app.state.sites = self.sites

@@ -1,7 +1,8 @@
 """Self-healing of a running server: the rules' actions, sent through the commander, recorded.
 
-Every `alert_interval` seconds the healer reads the active errors and the attempts made so far
-(from the database, so every node sees the same), judges the attempts whose result is due (did
+Every `alert_interval` seconds, in the alerts' round (on the same read of the active errors, and
+before the alerts are decided), the healer reads the attempts made so far (from the database,
+so every node sees the same), judges the attempts whose result is due (did
 the error clear?), and for the chargers whose connection this node holds, takes the next action
 a rule asks for. An attempt is written before its command leaves and completed with the answer;
 a rule's step is taken once per incident, whichever node gets there first.
@@ -30,6 +31,7 @@ from evfault.alerts.rules import RuleSet
 from evfault.context import Services
 from evfault.store import healing
 from evfault.store.trust_store import TrustStore
+from evfault.tracking.model import Incident
 
 log = logging.getLogger("evfault.healing")
 
@@ -38,16 +40,14 @@ HISTORY = timedelta(days=2)  # attempts kept in memory: longer than any sensible
 
 class Healer:
     def __init__(self, services: Services, held: Callable[[], set[str]],
-                 rules: Callable[[], RuleSet], db: TrustStore, interval: float) -> None:
+                 rules: Callable[[], RuleSet], db: TrustStore) -> None:
         self.services = services
         self.held = held  # the chargers whose connection this node holds
         self.rules = rules  # the rules in force (the alerts service keeps them)
         self.db = db
-        self.interval = interval
         self.by_incident: dict[str, list[Attempt]] = {}
         self.by_charger: dict[str, list[Attempt]] = {}
         self._acting: set[asyncio.Task[None]] = set()
-        self._task: asyncio.Task[None] | None = None
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -55,14 +55,13 @@ class Healer:
 
     async def start(self) -> None:
         await self._refresh(self.clock())
-        self._task = asyncio.create_task(self._run_forever(), name="evfault-healer")
 
     async def stop(self) -> None:
-        for task in (self._task, *self._acting):
-            if task is not None:
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
+        """Cancel the actions still waiting for a charger's answer."""
+        for task in tuple(self._acting):
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
 
     # ---- what alerts ask ---------------------------------------------------------------------
 
@@ -73,12 +72,16 @@ class Healer:
 
     # ---- one round -----------------------------------------------------------------------------
 
-    async def tick(self, now: datetime | None = None) -> list[Plan]:
-        """Judge what is due, take the actions due; the plans started (for tests and logs)."""
+    async def tick(self, incidents: list[Incident] | None = None,
+                   now: datetime | None = None) -> list[Plan]:
+        """Judge what is due, take the actions due; the plans started (for tests and logs).
+        `incidents`: the active ones, when the caller has read them already."""
         now = now or self.clock()
         await self._refresh(now)
         rules = self.rules()
-        active = [Subject.of_incident(i) for i in await self.services.store.active_incidents()]
+        if incidents is None:
+            incidents = await self.services.store.active_incidents()
+        active = [Subject.of_incident(i) for i in incidents]
         waiting = [a for found in self.by_incident.values() for a in found if a.waiting]
         for attempt, cleared in verdicts(rules, waiting, {s.key for s in active}, now):
             assert attempt.id is not None
@@ -138,11 +141,3 @@ class Healer:
     def _remember(self, attempt: Attempt) -> None:
         self.by_incident.setdefault(attempt.incident_id, []).append(attempt)
         self.by_charger.setdefault(attempt.charger_id, []).append(attempt)
-
-    async def _run_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.tick()
-            except Exception:  # keep healing: one failed read must not stop it for good
-                log.exception("self-healing round failed")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import datetime, timedelta
 from importlib import resources
@@ -32,6 +32,7 @@ from evfault.store import accounts, outbox
 from evfault.store.model import Store
 from evfault.store.outbox import NewMessage, OutboxRow, RuleVersion
 from evfault.store.trust_store import TrustStore
+from evfault.tracking.model import Incident
 
 log = logging.getLogger("evfault.alerts")
 
@@ -76,8 +77,10 @@ class Alerts:
         self.db = db or TrustStore(settings.db)
         self.rules = RuleSet()
         self.version: RuleVersion | None = None
-        # Set by self-healing: True while it is still trying on a subject.
+        # Set by self-healing: True while it is still trying on a subject; and its round,
+        # run on the same read of the active errors before the alerts are decided.
         self.healing: Callable[[Subject], bool] = lambda _subject: False
+        self.before_check: Callable[[list[Incident]], Awaitable[object]] | None = None
         self.fired: dict[tuple[str, str], Fired] = {}
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
@@ -149,19 +152,23 @@ class Alerts:
             count = max(row.seq + 1, before.count if before else 0)
             self.fired[key] = Fired(row.rule, _subject_of(row), count, row.created_at)
 
-    async def active(self) -> list[Subject]:
-        subjects = [Subject.of_incident(i) for i in await self.store.active_incidents()]
+    async def active(self, incidents: list[Incident] | None = None) -> list[Subject]:
+        if incidents is None:
+            incidents = await self.store.active_incidents()
+        subjects = [Subject.of_incident(i) for i in incidents]
         if any(rule.match.offline for rule in self.rules.alerts):
             subjects += [Subject.offline_charger(c.charger_id, c.offline_since)
                          for c in await self.store.chargers()
                          if not c.online and c.offline_since is not None]
         return subjects
 
-    async def check(self, now: datetime | None = None) -> list[Due]:
-        """Write the messages due now to the outbox; the ones it wrote."""
+    async def check(self, now: datetime | None = None,
+                    incidents: list[Incident] | None = None) -> list[Due]:
+        """Write the messages due now to the outbox; the ones it wrote. `incidents`: the
+        active ones, when the caller has read them already."""
         now = now or self.clock()
         await self._reload_if_changed()
-        active = await self.active()
+        active = await self.active(incidents)
         due = due_messages(self.rules, active, self.fired, now, self.healing)
         if due:
             await self.db.write(outbox.add, [m for d in due for m in _rows(d)], now)
@@ -235,11 +242,23 @@ class Alerts:
         """Check the rules now rather than at the next interval (e.g. a rule changed)."""
         self._wake.set()
 
+    async def round(self) -> None:
+        """One round: read the active errors once, let self-healing act and judge on them,
+        then decide the alerts due (seeing what self-healing just did) and deliver."""
+        await self._reload_if_changed()
+        incidents = await self.store.active_incidents()
+        if self.before_check is not None:
+            try:
+                await self.before_check(incidents)
+            except Exception:  # self-healing failing must not silence the alerts
+                log.exception("self-healing round failed")
+        await self.check(incidents=incidents)
+        await self.deliver()
+
     async def _run_forever(self) -> None:
         while True:
             try:
-                await self.check()
-                await self.deliver()
+                await self.round()
             except Exception:  # a failed read or write must not stop the alerts for good
                 log.exception("checking or delivering alerts failed")
             self._wake.clear()
