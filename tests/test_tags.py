@@ -128,3 +128,21 @@ async def test_the_default_policy_rejects_unknown_tags(start_server: Any) -> Non
         await boot16(cp)
         assert (await cp.call(call16.Authorize(id_tag="ANY"))).id_tag_info == {
             "status": "Accepted"}
+
+
+async def test_the_cli_keeps_the_list_a_running_server_answers_by(start_server: Any,
+                                                                 db_url: str) -> None:
+    from test_commands_api import cli
+
+    server = await start_server(unknown_tags="reject")
+    code, out, err = await cli("tags", "add", "VAN-9", "--note", "van 9", "--db", db_url)
+    assert code == 0, err
+    code, out, _ = await cli("tags", "list", "--db", db_url, "--json")
+    assert [t["id_tag"] for t in __import__("json").loads(out)["tags"]] == ["VAN-9"]
+    await server.tags.reload()  # what its refresh does every few seconds
+    async with charger16(server.address.ocpp, "CP-CLI-TAG") as cp:
+        await boot16(cp)
+        assert (await cp.call(call16.Authorize(id_tag="VAN-9"))).id_tag_info == {
+            "status": "Accepted"}
+    code, _, err = await cli("tags", "remove", "NOPE", "--db", db_url)
+    assert code == 1 and err.strip() == "evfault: 'NOPE' is not on the list."

@@ -105,6 +105,7 @@ def _root(
 COMMAND_MODULES: tuple[str, ...] = (
     "serve_cmd", "demo_cmd", "catalog_cmds", "sim_cmd", "check_cmd", "decode_cmd",
     "chargers_cmd", "users_cmd", "scan_cmd", "analyze_cmd", "export_cmd", "command_cmd",
+    "tags_cmd",
 )
 
 # Which module holds a command, so running it imports that module alone. A command missing
@@ -114,7 +115,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "codes": "catalog_cmds", "simulate": "sim_cmd", "check": "check_cmd",
     "decode": "decode_cmd", "chargers": "chargers_cmd", "users": "users_cmd",
     "scan": "scan_cmd", "analyze": "analyze_cmd", "export": "export_cmd",
-    "command": "command_cmd",
+    "command": "command_cmd", "tags": "tags_cmd",
 }
 
 
