@@ -26,6 +26,7 @@ from ocpp.v16.enums import Action
 from accounts import api_token
 from alert_support import WebhookReceiver
 from chargers import _charger, boot16, send_status16
+from obedient import obedient
 from test_alerts_e2e import SECRET, alert_settings, outbox_has
 
 pytestmark = pytest.mark.slow
@@ -164,3 +165,45 @@ async def test_an_error_a_soft_reset_clears_is_fixed_remotely_and_alerts_nobody(
         assert receiver.deliveries == []
     finally:
         receiver.close()
+
+
+async def test_unlock_and_availability_rules_and_never_during_a_transaction(
+        start_server: Any, tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text("""
+self_healing:
+  - name: unlock
+    match: {code: ConnectorLockFailure}
+    after: 0s
+    actions: [unlock]
+  - name: take-out-of-service
+    match: {code: GroundFailure}
+    after: 0s
+    actions: [inoperative]
+  - name: restart
+    match: {code: InternalError}
+    after: 0s
+    actions: [soft_reset]
+""")
+    server = await start_server(**alert_settings(str(path)))
+    async with obedient(server.address.ocpp, "CP-LOCK", "1.6") as lock, \
+            obedient(server.address.ocpp, "CP-GF", "1.6") as ground, \
+            obedient(server.address.ocpp, "CP-BUSY", "1.6") as busy:
+        for cp in (lock, ground, busy):
+            await boot16(cp)
+        await send_status16(busy, connectorId=2, errorCode="NoError", status="Charging")
+        await send_status16(busy, connectorId=1, errorCode="InternalError", status="Faulted")
+        await send_status16(lock, connectorId=1, errorCode="ConnectorLockFailure",
+                            status="Faulted")
+        await send_status16(ground, connectorId=2, errorCode="GroundFailure", status="Faulted")
+        await until(lambda: lock.received and ground.received)
+        assert await server.healer.tick() == []  # a car is charging on CP-BUSY: no reset
+        assert busy.received == []
+    assert [(a, k["connector_id"]) for a, k in lock.received] == [("UnlockConnector", 1)]
+    assert [(a, k["connector_id"], k["type"]) for a, k in ground.received] == [
+        ("ChangeAvailability", 2, "Inoperative")]
+    lock_actions = (await incident_json(server, "CP-LOCK"))["actions"]
+    ground_actions = (await incident_json(server, "CP-GF"))["actions"]
+    assert [(a["action"], a["status"]) for a in lock_actions] == [("unlock", "accepted")]
+    assert [(a["action"], a["status"]) for a in ground_actions] == [("inoperative", "scheduled")]
+    assert (await incident_json(server, "CP-BUSY"))["actions"] == []
