@@ -97,12 +97,14 @@ async def test_the_page_in_the_readers_language(served: Any) -> None:
         assert "Alarme" in page.text and "fehlgeschlagen" in page.text
         assert "CP-WEB" in page.text
         assert 'id="rules-form"' not in page.text  # a viewer does not see the rules
+        assert "/retry" not in page.text  # nor a button to send a failed message again
         dashboard = await viewer.get("/", headers={"accept": "text/html"})
         assert 'id="alerts-tile"' in dashboard.text
     async with client(served, await api_token(served, "admin")) as admin:
         page = await admin.get("/alerts?state=failed", headers={"accept": "text/html"})
         assert 'id="rules-form"' in page.text and "internal-errors" in page.text
         assert page.text.count('data-state="failed"') == 1
+        assert page.text.count('/retry"') == 1 and "Send again" in page.text
         assert 'data-state="sent"' not in page.text
 
 
@@ -132,3 +134,27 @@ async def test_an_admin_changes_the_rules_with_the_pages_form(served: Any) -> No
         assert served.alerts.rules.alerts[0].name == "quiet"
         forged = await browser.post("/alerts/rules", data={"text": "alerts: []"})
         assert forged.status_code == 403  # without the session's CSRF token
+
+
+async def test_one_message_and_sending_a_failed_one_again(served: Any) -> None:
+    async with client(served, await api_token(served, "viewer")) as viewer:
+        listed = (await viewer.get("/api/v1/alerts")).json()["alerts"]
+        ids = {a["state"]: a["id"] for a in listed}
+        one = await viewer.get(f"/api/v1/alerts/{ids['failed']}")
+        assert one.status_code == 200 and one.json() == next(
+            a for a in listed if a["state"] == "failed")
+        valid(one.json(), "AlertMessage")
+        assert (await viewer.get("/api/v1/alerts/999999")).status_code == 404
+        assert (await viewer.get("/api/v1/alerts/x'")).status_code == 404
+        assert (await viewer.post(f"/api/v1/alerts/{ids['failed']}/retry")).status_code == 403
+    async with client(served, await api_token(served, "operator")) as operator:
+        again = await operator.post(f"/api/v1/alerts/{ids['failed']}/retry")
+        assert again.status_code == 200, again.text
+        assert again.json()["state"] in ("pending", "failed")  # the receiver is still down
+        assert again.json()["attempts"] <= 1
+        sent = await operator.post(f"/api/v1/alerts/{ids['sent']}/retry")
+        assert sent.status_code == 409 and "failed" in sent.json()["error"]
+    async with client(served, await api_token(served, "admin")) as admin:
+        audit = (await admin.get("/api/v1/audit")).json()["audit"]
+        assert any(a["action"] == "alert.retry" and a["target"] == f"alert:{ids['failed']}"
+                   for a in audit)

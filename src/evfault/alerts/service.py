@@ -233,6 +233,16 @@ class Alerts:
         """Messages newest first (the dashboard's and the API's list)."""
         return await self.db.read(_listing, state, charger_id, limit, before)
 
+    async def message(self, row_id: int) -> OutboxRow | None:
+        return await self.db.read(outbox.one, row_id)
+
+    async def retry(self, row_id: int, actor: str) -> OutboxRow | None:
+        """Send a failed message again (audited); None when there is no such failed one."""
+        if not await self.db.write(_retry_audited, row_id, actor, self.clock()):
+            return None
+        self.wake()
+        return await self.message(row_id)
+
     async def counts(self) -> dict[str, int]:
         return await self.db.read(outbox.counts)
 
@@ -273,6 +283,13 @@ def _add_rules_audited(connection: Connection, text: str, actor: str, at: dateti
     accounts.audit(connection, AuditEntry(at, actor, "rules.change", f"rules:{version.id}",
                                           f"{len(text)} characters"))
     return version
+
+
+def _retry_audited(connection: Connection, row_id: int, actor: str, at: datetime) -> bool:
+    if not outbox.retry(connection, row_id, at):
+        return False
+    accounts.audit(connection, AuditEntry(at, actor, "alert.retry", f"alert:{row_id}"))
+    return True
 
 
 def _listing(connection: Connection, state: str | None, charger_id: str | None, limit: int,

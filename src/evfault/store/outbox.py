@@ -116,6 +116,15 @@ def mark_failed(connection: Connection, row_id: int, error: str,
     connection.execute(update(_o).where(_o.c.id == row_id).values(**values))
 
 
+def retry(connection: Connection, row_id: int, at: datetime) -> bool:
+    """Put a failed message back in the queue, its attempts counted afresh; False if it was
+    not a failed one."""
+    statement = (update(_o).where(_o.c.id == row_id, _o.c.state == State.FAILED)
+                 .values(state=State.PENDING, attempts=0, next_attempt_at=at)
+                 .returning(_o.c.id))
+    return connection.execute(statement).first() is not None
+
+
 def listing(connection: Connection, *, state: str | None = None, charger_id: str | None = None,
             limit: int = 100, before: int | None = None) -> list[OutboxRow]:
     """Messages newest first; `before` pages back from the last id seen."""

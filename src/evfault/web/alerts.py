@@ -115,6 +115,34 @@ async def list_alerts(request: Request) -> Response:
     return OrjsonResponse(await outbox_view(request, limit))
 
 
+def _row_id(request: Request) -> int:
+    raw = request.path_params["alert_id"]
+    if not raw.isdigit() or len(raw) > 18:
+        raise ApiError(404, f"There is no alert message {raw!r}.")
+    return int(raw)
+
+
+async def get_alert(request: Request) -> Response:
+    require(request, Role.VIEWER)
+    row_id = _row_id(request)
+    found = await alerts_of(request).message(row_id)
+    if found is None:
+        raise ApiError(404, f"There is no alert message {row_id}.")
+    return OrjsonResponse(message_json(found))
+
+
+async def retry_alert(request: Request) -> Response:
+    actor = require(request, Role.OPERATOR).user.name
+    row_id = _row_id(request)
+    alerts = alerts_of(request)
+    found = await alerts.retry(row_id, actor)
+    if found is None:
+        if await alerts.message(row_id) is None:
+            raise ApiError(404, f"There is no alert message {row_id}.")
+        raise ApiError(409, "Only a failed message can be sent again; this one is not failed.")
+    return OrjsonResponse(message_json(found))
+
+
 async def get_rules(request: Request) -> Response:
     require(request, Role.ADMIN)
     return OrjsonResponse(rules_json(alerts_of(request)))
@@ -170,6 +198,17 @@ async def alerts(request: Request) -> Response:
     return await alerts_page(request)
 
 
+async def retry_from_page(request: Request) -> Response:
+    try:
+        actor = require(request, Role.OPERATOR).user.name
+        found = await alerts_of(request).retry(_row_id(request), actor)
+    except ApiError as exc:
+        return error_page(request, exc.status_code, exc.message)
+    if found is None:
+        return error_page(request, 409, "Only a failed message can be sent again.")
+    return RedirectResponse("/alerts?state=pending", 303)
+
+
 async def save_rules(request: Request) -> Response:
     try:
         actor = require(request, Role.ADMIN).user.name
@@ -195,8 +234,11 @@ async def dashboard_counts(request: Request) -> dict[str, int] | None:
 def routes() -> list[BaseRoute]:
     return [
         Route(f"{API_PREFIX}/alerts", list_alerts, methods=["GET"]),
+        Route(f"{API_PREFIX}/alerts/{{alert_id}}", get_alert, methods=["GET"]),
+        Route(f"{API_PREFIX}/alerts/{{alert_id}}/retry", retry_alert, methods=["POST"]),
         Route(f"{API_PREFIX}/rules", get_rules, methods=["GET"]),
         Route(f"{API_PREFIX}/rules", put_rules, methods=["PUT"]),
         Route("/alerts", alerts, methods=["GET"]),
         Route("/alerts/rules", save_rules, methods=["POST"]),
+        Route("/alerts/{alert_id}/retry", retry_from_page, methods=["POST"]),
     ]

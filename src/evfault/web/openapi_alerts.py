@@ -75,6 +75,18 @@ def alert_paths() -> dict[str, Schema]:
                       {"type": "integer", "minimum": 0})],
             "responses": {"200": o.json_body(o.ref("AlertList"), "The messages and the counts."),
                           "400": bad}}},
+        "/api/v1/alerts/{alert_id}": {"get": {
+            "summary": "One message of the alert outbox", "tags": ["alerts"],
+            "parameters": [o.path("alert_id", "The message's row id.")],
+            "responses": {"200": o.json_body(o.ref("AlertMessage"), "The message."),
+                          "404": o.error("No such message.")}}},
+        "/api/v1/alerts/{alert_id}/retry": {"post": {
+            "summary": "Send a failed message again (operators); audited",
+            "tags": ["alerts"],
+            "parameters": [o.path("alert_id", "The message's row id.")],
+            "responses": {"200": o.json_body(o.ref("AlertMessage"), "Pending again."),
+                          "404": o.error("No such message."),
+                          "409": o.error("The message is not a failed one.")}}},
         "/api/v1/rules": {
             "get": {"summary": "The self-healing and alert rules in force (admins)",
                     "tags": ["alerts"], "parameters": [],
