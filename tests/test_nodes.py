@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -19,13 +21,17 @@ import httpx
 import orjson
 import pytest
 
-from chargers import boot16, send_status16
+from chargers import boot16, boot201, send_status16
 from conftest import FAST
 from evfault.auth.service import Trust
 from evfault.commands.model import CommandStatus
 from evfault.server import Server
 from evfault.settings import Settings
-from nats_support import nats_url  # noqa: F401 - the fixture
+from nats_support import (
+    answers,
+    free_port,
+    nats_url,  # noqa: F401 - the fixture
+)
 from obedient import obedient
 from test_web_support import bearer
 
@@ -171,3 +177,65 @@ async def test_two_serve_processes_share_commands_and_events(pg_url: str,
     finally:
         await stop(node_a)
         await stop(node_b)
+
+
+# ---- when NATS is away -------------------------------------------------------------------------
+
+
+def start_nats(port: int) -> subprocess.Popen[bytes]:
+    binary = shutil.which("nats-server")
+    if binary is None:
+        pytest.skip("no nats-server to start and stop")
+    process = subprocess.Popen([binary, "-a", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not answers("127.0.0.1", port):
+        assert time.monotonic() < deadline and process.poll() is None, "nats-server did not start"
+        time.sleep(0.05)
+    return process
+
+
+async def test_an_unreachable_bus_is_one_sentence(sqlite_url: str) -> None:
+    from test_commands_api import cli
+
+    port = free_port()
+    code, _, err = await cli("serve", "--db", sqlite_url, "--port", "0",
+                             "--bus", f"nats://127.0.0.1:{port}")
+    assert code == 2
+    assert err.strip().splitlines()[-1] == (
+        f"evfault: Could not reach NATS at nats://127.0.0.1:{port} (TimeoutError); start "
+        "nats-server or correct --bus.")
+
+
+HEARTBEAT = {"message": "Heartbeat"}
+
+
+async def test_nodes_ride_out_a_nats_outage(pg_url: str) -> None:
+    port = free_port()
+    bus = f"nats://127.0.0.1:{port}"
+    nats_server = start_nats(port)
+    try:
+        async with nodes(pg_url, bus, "A", "B") as (a, b), \
+                obedient(a.address.ocpp, "CP-OUT", "2.0.1") as cp:
+            await boot201(cp)
+            assert a.services is not None and b.services is not None
+            via_b = b.services.commander
+            assert (await via_b.send("CP-OUT", "trigger_message", HEARTBEAT, actor="x",
+                                     timeout=20)).status is CommandStatus.ACCEPTED
+            nats_server.terminate()
+            nats_server.wait(10)
+            # Node A still commands its own charger; node B says it cannot, without hanging.
+            local = await a.services.commander.send("CP-OUT", "reset", {}, actor="x",
+                                                    timeout=20)
+            assert local.status is CommandStatus.SCHEDULED
+            cut_off = await via_b.send("CP-OUT", "reset", {}, actor="x", timeout=2)
+            assert cut_off.status in (CommandStatus.OFFLINE, CommandStatus.TIMEOUT)
+            nats_server = start_nats(port)
+            async with asyncio.timeout(60):  # both nodes reconnect by themselves
+                while (await via_b.send(  # noqa: ASYNC110 - retries a command
+                        "CP-OUT", "trigger_message", HEARTBEAT, actor="x", timeout=2)
+                       ).status is not CommandStatus.ACCEPTED:
+                    await asyncio.sleep(0.5)
+    finally:
+        nats_server.terminate()
+        nats_server.wait(10)
