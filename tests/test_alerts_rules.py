@@ -171,3 +171,11 @@ def test_signature_is_hmac_sha256_of_timestamp_and_body() -> None:
                                 now=1700000100)
     assert not verify_signature("k", "1700000000", body, f"sha256={expected}",
                                 now=1700009999)  # too old: a replay
+
+
+def test_a_code_with_line_breaks_cannot_add_mail_headers() -> None:
+    rules = parse_rules(RULES)
+    evil = subject(code="X\r\nBcc: someone@example.com")
+    [due] = due_messages(rules, [evil], {}, T0 + timedelta(minutes=10))
+    line = subject_line(payload(due))
+    assert "\n" not in line and "\r" not in line and "Bcc: someone@example.com" in line

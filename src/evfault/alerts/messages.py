@@ -52,11 +52,14 @@ def _for(seconds: int) -> str:
 
 
 def subject_line(p: Payload) -> str:
+    """The e-mail's subject: one line, whatever a charger put in its codes."""
     what = "offline" if p["offline"] else f"{p['code']} ({p['severity']})"
     if p["kind"] == Kind.RESOLVED:
-        return f"[evfault] Resolved: {_where(p)} {what}"
-    again = "Still: " if p["kind"] == Kind.REPEAT else ""
-    return f"[evfault] {again}{_where(p)} {what}"
+        line = f"[evfault] Resolved: {_where(p)} {what}"
+    else:
+        again = "Still: " if p["kind"] == Kind.REPEAT else ""
+        line = f"[evfault] {again}{_where(p)} {what}"
+    return "".join(ch if ch.isprintable() else " " for ch in line)
 
 
 def email_text(p: Payload) -> str:

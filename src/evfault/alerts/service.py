@@ -199,17 +199,22 @@ class Alerts:
         try:
             await self._send(row)
         except channels.DeliveryError as exc:
-            attempts = row.attempts + 1
-            give_up = exc.permanent or attempts >= self.settings.alert_attempts
-            retry_at = None if give_up else self.clock() + timedelta(seconds=self._backoff(
-                attempts))
-            log.warning("alert %s (%s) attempt %d failed%s: %s", row.message_key, row.channel,
-                        attempts, "; giving up" if give_up else "", exc)
-            await self.db.write(outbox.mark_failed, row.id, str(exc), retry_at)
+            await self._failed(row, exc)
+            return False
+        except ValueError as exc:  # a message that cannot even be built: retrying cannot help
+            await self._failed(row, channels.DeliveryError(f"cannot be sent: {exc}", True))
             return False
         await self.db.write(outbox.mark_sent, row.id, self.clock())
         log.info("alert %s sent by %s to %s", row.message_key, row.channel, row.target)
         return True
+
+    async def _failed(self, row: OutboxRow, exc: channels.DeliveryError) -> None:
+        attempts = row.attempts + 1
+        give_up = exc.permanent or attempts >= self.settings.alert_attempts
+        retry_at = None if give_up else self.clock() + timedelta(seconds=self._backoff(attempts))
+        log.warning("alert %s (%s) attempt %d failed%s: %s", row.message_key, row.channel,
+                    attempts, "; giving up" if give_up else "", exc)
+        await self.db.write(outbox.mark_failed, row.id, str(exc), retry_at)
 
     def _backoff(self, attempts: int) -> float:
         return float(min(MAX_RETRY_DELAY_S,
