@@ -193,3 +193,23 @@ async def test_the_help_page_says_when_a_code_is_only_observed(sqlite_url: str) 
         api = (await client.get("/api/v1/codes/ctek/NoPPDetected")).json()
         assert api["observed"] is True and api["source"]["url"]
     await store.close()
+
+
+def test_a_code_guessed_from_its_shape_yields_to_the_makers_pack() -> None:
+    """Without a vendorId, "F001" looks like EVgo's by its shape; a maker whose pack has the code
+    reads it as its own, and a maker without one leaves the guess (marked guessed) alone."""
+    from dataclasses import replace
+
+    from evfault.catalog.catalog import Catalog
+    from evfault.catalog.model import Scheme
+
+    frame = ALPI_15.replace('"15"', '"F001"')
+    guessed = decode_text(frame, charger_vendor="alpitronic GmbH")
+    assert refs(guessed) == ["evgo-mrec:F001"] and guessed.faults[0].guessed
+    lock = CATALOG.get("alpitronic-hyc", "15")
+    assert lock is not None
+    maker = Scheme("acme", "Acme", (), lock.source, charge_point_vendors=("Acme",))
+    catalog = Catalog([*CATALOG.schemes.values(), maker],
+                      [*CATALOG.entries, replace(lock, scheme="acme", code="F001")])
+    mine = with_charger_vendor(decode_text(frame), catalog, "Acme Charging")
+    assert refs(mine) == ["acme:F001"] and not mine.faults[0].guessed

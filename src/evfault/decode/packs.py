@@ -60,7 +60,7 @@ def _report(report: Report, catalog: Catalog, schemes: list[str],
 
 
 def _fault(fault: Fault, catalog: Catalog, schemes: list[str], recognised: set[str]) -> Fault:
-    if fault.entry is not None and not getattr(fault, "guessed", False):
+    if fault.entry is not None and not fault.guessed:
         return fault
     entry = _find(catalog, schemes, fault.raw_code)
     if entry is None:
