@@ -31,7 +31,7 @@ from evfault.analytics.mttr import mttr
 from evfault.analytics.uptime import port_uptime
 from evfault.store import schema
 from evfault.store.engines import writer_engine
-from evfault.store.history import history, session_ends
+from evfault.store.history import history, incident_history, session_ends
 from evfault.store.migrate import upgrade
 from evfault.store.times import iso_utc
 from evfault.store.urls import normalise_url
@@ -188,7 +188,7 @@ def run(url: str, chargers: int, sessions: int) -> None:
                 return port_uptime(outages, found.ports, window)
 
             def mttr_code() -> Any:
-                found = history(connection, START, END)
+                found = incident_history(connection, START, END)
                 return mttr(found.incidents, "code", found.chargers, window)
 
             def reliability() -> Any:

@@ -17,7 +17,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from evfault.analytics.model import Window, minutes
@@ -38,6 +38,8 @@ EXCLUSION_REASONS: dict[int, str] = {
 }
 
 Port = tuple[str, int]
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,8 @@ def uptime_pct(outage_min: float, excluded_min: float, period_min: float = NEVI_
 
 def outage_id(charger_id: str, connector_id: int, start: datetime) -> str:
     """A stable id: the same port and start always give the same id, on every backend."""
-    text = f"{charger_id}\x1f{connector_id}\x1f{_iso(start)}"
+    micros = (start - EPOCH) // MICROSECOND
+    text = f"{charger_id}\x1f{connector_id}\x1f{micros}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

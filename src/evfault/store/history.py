@@ -9,17 +9,28 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, case, func, or_, select, text
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Select,
+    String,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+    text,
+    type_coerce,
+)
 
 from evfault.analytics.model import ChargerInfo
 from evfault.analytics.report import History
 from evfault.store import schema
 from evfault.store.healing import _attempt as attempt_of
-from evfault.store.reads import _incident
-from evfault.tracking.model import ConnectivityChange, StatusChange
+from evfault.tracking.model import ClearedBy, ConnectivityChange, Incident, StatusChange
 
 STREAM_ROWS = 5000  # rows a server-side cursor fetches at a time
 
@@ -80,9 +91,7 @@ def _streamed(connection: Connection, statement: Select[Any]) -> Iterator[Any]:
 def history(connection: Connection, since: datetime, until: datetime) -> History:
     """What a report over [since, until) needs: the incidents that overlap it, every status
     change inside it plus the one in force at its start per port, the same for connectivity."""
-    incidents = [_incident(row) for row in connection.execute(
-        select(_i).where(_i.c.opened_at < until,
-                         or_(_i.c.cleared_at.is_(None), _i.c.cleared_at >= since)))]
+    incidents = _incidents(connection, since, until)
     return History(
         incidents=incidents,
         status_changes=_status_changes(connection, since, until),
@@ -104,21 +113,71 @@ def _actions(connection: Connection, since: datetime, until: datetime) -> dict[s
     return found
 
 
+def incident_history(connection: Connection, since: datetime, until: datetime) -> History:
+    """Only what MTTR reads: the incidents, the chargers' facts and self-healing's attempts."""
+    return History(incidents=_incidents(connection, since, until), status_changes=[],
+                   connectivity=[], chargers=_chargers(connection),
+                   actions=_actions(connection, since, until))
+
+
+def _incidents(connection: Connection, since: datetime, until: datetime) -> list[Incident]:
+    """Only the columns a report reads (a year of a network is hundreds of thousands of rows):
+    the title is the code, the time of receipt the time of opening."""
+    when = _times(connection)
+    opened, cleared = when(_i.c.opened_at), when(_i.c.cleared_at)
+    statement = select(_i.c.id, _i.c.charger_id, _i.c.connector_id, _i.c.scheme, _i.c.code,
+                       _i.c.severity, opened, cleared, _i.c.cleared_by, _i.c.warning_only,
+                       _i.c.status, _i.c.vendor_id, _i.c.error_code).where(
+        _i.c.opened_at < until, or_(_i.c.cleared_at.is_(None), _i.c.cleared_at >= since))
+    found = []
+    for (ident, charger, port, scheme, code, severity, at, end, by, warning, status, vendor,
+         error) in connection.execute(statement):
+        at = _utc(at)
+        found.append(Incident(ident, charger, port, scheme, code, code, severity, at, at,
+                              vendor_id=vendor, error_code=error, status=status,
+                              warning_only=bool(warning),
+                              cleared_at=None if end is None else _utc(end),
+                              cleared_by=None if by is None else _cleared_by(by)))
+    return found
+
+
+def _times(connection: Connection) -> Any:
+    """A timestamp column read as the driver gives it (SQLite: ISO text), skipping the
+    per-value work of UtcDateTime; `_utc` finishes it."""
+    if connection.dialect.name == "sqlite":
+        return lambda column: type_coerce(column, String)
+    return lambda column: type_coerce(column, DateTime(timezone=True))
+
+
+def _utc(value: Any) -> datetime:
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at if at.tzinfo is UTC else at.astimezone(UTC)
+
+
+def _cleared_by(value: str) -> ClearedBy | None:
+    try:
+        return ClearedBy(value)
+    except ValueError:
+        return None
+
+
 def _status_changes(connection: Connection, since: datetime, until: datetime
                     ) -> list[StatusChange]:
     """Only the changes into and out of Faulted / Unavailable (the outage index's rows): the
     status periods the uptime rules read are exactly those, whatever happened in between."""
-    inside = select(_s).where(OUTAGE_ROWS, _s.c.at >= since, _s.c.at < until)
+    at = _times(connection)(_s.c.at)
+    columns = (_s.c.charger_id, _s.c.connector_id, _s.c.status, at, _s.c.previous)
+    inside = select(*columns).where(OUTAGE_ROWS, _s.c.at >= since, _s.c.at < until)
     # The port's state when the window opened: its latest such change before `since`.
     latest = (select(_s.c.charger_id, _s.c.connector_id, func.max(_s.c.at).label("at"))
               .where(OUTAGE_ROWS, _s.c.at < since)
               .group_by(_s.c.charger_id, _s.c.connector_id).subquery())
-    before = select(_s).where(OUTAGE_ROWS).join(
+    before = select(*columns).where(OUTAGE_ROWS).join(
         latest, and_(_s.c.charger_id == latest.c.charger_id,
                      _s.c.connector_id == latest.c.connector_id, _s.c.at == latest.c.at))
     rows = [*connection.execute(before), *connection.execute(inside)]
-    return [StatusChange(r.charger_id, r.connector_id, r.status, r.at, r.previous,
-                         bool(r.time_flagged)) for r in rows]
+    return [StatusChange(charger, port, status, _utc(when), previous)
+            for charger, port, status, when, previous in rows]
 
 
 def session_ends(connection: Connection, since: datetime, until: datetime) -> tuple[int, int]:
@@ -132,13 +191,16 @@ def session_ends(connection: Connection, since: datetime, until: datetime) -> tu
 
 def _connectivity(connection: Connection, since: datetime, until: datetime
                   ) -> list[ConnectivityChange]:
-    inside = select(_c).where(_c.c.at >= since, _c.c.at < until)
+    at = _times(connection)(_c.c.at)
+    columns = (_c.c.charger_id, _c.c.online, at, _c.c.reason)
+    inside = select(*columns).where(_c.c.at >= since, _c.c.at < until)
     latest = (select(_c.c.charger_id, func.max(_c.c.at).label("at")).where(_c.c.at < since)
               .group_by(_c.c.charger_id).subquery())
-    before = select(_c).join(latest, and_(_c.c.charger_id == latest.c.charger_id,
-                                          _c.c.at == latest.c.at))
+    before = select(*columns).join(latest, and_(_c.c.charger_id == latest.c.charger_id,
+                                                _c.c.at == latest.c.at))
     rows = [*connection.execute(before), *connection.execute(inside)]
-    return [ConnectivityChange(r.charger_id, bool(r.online), r.at, r.reason) for r in rows]
+    return [ConnectivityChange(charger, bool(online), _utc(when), reason)
+            for charger, online, when, reason in rows]
 
 
 def _chargers(connection: Connection) -> dict[str, ChargerInfo]:

@@ -90,7 +90,8 @@ def _outages(found: report.History, excluded: dict[str, Exclusion], window: Wind
 async def mttr_report(request: Request) -> Response:
     window = window_of(request)
     by = params.choice(request.query_params, "group_by", GROUPS) or "code"
-    found, _ = await read_history(request, window.since, window.until)
+    found = await trust_of(request).store.read(stored.incident_history, window.since,
+                                               window.until)
     rows = mttr(found.incidents, by, found.chargers, window, found.actions)
     return OrjsonResponse({"group_by": by, **_span(window), "rows": [r.as_dict() for r in rows]})
 
