@@ -50,7 +50,7 @@ async def test_evgo_compound_fault_lives_on_the_dashboard(start_server: Any,
         await f001.wait_for(timeout=LIVE_MS)
         await f003.wait_for(timeout=LIVE_MS)
         assert "1.11 VDC" in await f001.inner_text()
-        assert "5 VDC" in await f003.inner_text()
+        assert "5.00 VDC" in await f003.inner_text()
         marker = page.locator('#points-body tr[data-id="EVGO-E2E-1"] details.marker')
         await marker.wait_for(timeout=LIVE_MS)
 

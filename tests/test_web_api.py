@@ -319,7 +319,7 @@ async def test_active_errors_most_severe_then_oldest_first(client: httpx.AsyncCl
     body = await get_json(client, "/api/v1/errors/active")
     assert [e["id"] for e in body["errors"]] == ["i-old-critical", "i-f001", "i-f003", "i-temp"]
     f001 = next(e for e in body["errors"] if e["code"] == "F001")
-    assert f001["reading"] == {"value": 1.11, "unit": "VDC"}
+    assert f001["reading"] == {"value": 1.11, "unit": "VDC", "text": "1.11"}
     assert f001["cleared_at"] is None and f001["duration_s"] == 42 * 60
     assert f001["explanation"]["operator_steps"]
     assert body["total"] == 4

@@ -66,7 +66,7 @@ async def test_dashboard_lists_every_active_error_with_its_reading(
     html = await page(client, "/")
     tile = text_of(section(html, "errors-tile").split('id="notices-tile"')[0])
     for words in ("F001", "Proximity voltage too low", "1.11 VDC", "42 min",
-                  "F003", "5 VDC", "HighTemperature", "charging possible", "GroundFailure"):
+                  "F003", "5.00 VDC", "HighTemperature", "charging possible", "GroundFailure"):
         assert words in tile, words
     assert "F000" not in tile  # cleared: it has left the tile
 

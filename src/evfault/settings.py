@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -29,18 +29,34 @@ class Rule:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    check: Callable[[Any], str] | None = None  # a problem in words, "" when the value is fine
+    allowed: str = ""  # what `check` allows, for the docs
 
 
 def setting(default: Any, help: str, *, section: str = "Server",
             choices: tuple[str, ...] = (), minimum: float | None = None,
-            maximum: float | None = None) -> Any:
+            maximum: float | None = None, check: Callable[[Any], str] | None = None,
+            allowed: str = "") -> Any:
     """Declare one setting: a dataclass field whose metadata drives the CLI, env and docs."""
-    rule = Rule(help, section, choices, minimum, maximum)
+    rule = Rule(help, section, choices, minimum, maximum, check, allowed)
     return field(default=default, metadata={"setting": rule})
 
 
 class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message says which and why."""
+
+
+def time_zone_problem(value: Any) -> str:
+    """Why `value` is not an IANA time zone name (empty is fine: the viewer's own zone)."""
+    if value == "":
+        return ""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        return "an IANA time zone name such as Europe/Berlin or America/New_York"
+    return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +71,10 @@ class Settings:
                              choices=("debug", "info", "warning", "error"))
     node: str = setting(
         "", "Name of this node (default: the host name); nodes sharing a database must differ.")
+    time_zone: str = setting(
+        "", "Time zone the operator pages show times in (an IANA name such as Europe/Berlin); "
+        "empty: each viewer's browser zone.", check=time_zone_problem,
+        allowed="IANA time zone name")
     workers: int = setting(
         1, "Processes serving the one port (SO_REUSEPORT), each a node of its own named "
         "NODE-wN and joined by --bus, which above 1 is required; 0: one per core when --bus "
@@ -268,7 +288,7 @@ class Setting:
         low, high = rule.minimum, rule.maximum
         if (low is not None and value < low) or (high is not None and value > high):
             return _range_words(low, high)
-        return ""
+        return rule.check(value) if rule.check else ""
 
     def text(self, value: Any) -> str:
         """`value` as its environment variable would spell it (parse reads it back)."""
@@ -359,10 +379,13 @@ def render_docs() -> str:
 
 
 def _doc_row(one: Setting) -> str:
-    allowed = (" / ".join(one.rule.choices) if one.rule.choices
-               else _range_words(one.rule.minimum, one.rule.maximum)
-               if one.rule.minimum is not None or one.rule.maximum is not None
-               else _TYPE_WORDS[one.type])
+    rule = one.rule
+    if rule.allowed or rule.choices:
+        allowed = rule.allowed or " / ".join(rule.choices)
+    elif rule.minimum is not None or rule.maximum is not None:
+        allowed = _range_words(rule.minimum, rule.maximum)
+    else:
+        allowed = _TYPE_WORDS[one.type]
     text = one.help.replace("|", "\\|")
     return f"| `{one.option}` | `{one.env}` | `{one.shown_default}` | {allowed} | {text} |"
 

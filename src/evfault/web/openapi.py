@@ -100,12 +100,16 @@ def incident_schema() -> Schema:
         "title": string(),
         "severity": string("critical, warning or info."),
         "info": string("The info text the charger sent with it.", nullable=True),
-        "reading": obj({"value": {"type": "number"}, "unit": string(nullable=True)},
+        "reading": obj({"value": {"type": "number"}, "unit": string(nullable=True),
+                        "text": string("The value as the charger wrote it (5.00 stays 5.00).")},
                        nullable=True, description="The sensor reading paired with the code."),
         "status": string("Connector status reported with it.", nullable=True),
         "vendor_id": string(nullable=True),
         "error_code": string("OCPP 1.6 errorCode it travelled with.", nullable=True),
         "warning_only": boolean("Reported with a non-Faulted status: charging still possible."),
+        "pill": obj({"text": string(), "class": string()}, nullable=True,
+                    description="What the pages say beside a warning-only error, by severity "
+                    "(a critical one is no reassurance); null otherwise."),
         "time_flagged": boolean("The charger's own timestamp was missing or implausible."),
         "code_guessed": boolean("The message named no vendorId: the scheme was told by the "
                                 "code's shape alone (F001 taken for EVgo's)."),
@@ -161,6 +165,8 @@ def connector_schema() -> Schema:
         "status": string("Latest reported status; null if none was reported.", nullable=True),
         "error_code": string(nullable=True),
         "updated_at": time(nullable=True),
+        "unknown_since": time("Set while the charger is offline: its connectors' status is "
+                              "unknown from then on.", nullable=True),
         "active_errors": array(ref("Incident")),
     })
 
@@ -205,7 +211,8 @@ def timeline_schema() -> Schema:
     return obj({
         "at": time(),
         "kind": {"type": "string",
-                 "enum": ["error-opened", "error-cleared", "status", "offline", "online"]},
+                 "enum": ["error-opened", "error-cleared", "status", "offline", "online",
+                          "connected"]},
         "title": string(),
         "connector_id": integer(nullable=True),
         "severity": string(nullable=True),

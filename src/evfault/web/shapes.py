@@ -22,6 +22,7 @@ from evfault.tracking.model import (
     IncidentChange,
     StatusChange,
 )
+from evfault.web.text import pill, reading_as_sent
 
 Json = dict[str, Any]
 
@@ -85,7 +86,12 @@ def incident(inc: Incident, now: datetime, catalog: Catalog, lang: str = "en",
              actions: Sequence[Attempt] = ()) -> Json:
     reading = None
     if inc.reading_value is not None:
-        reading = {"value": inc.reading_value, "unit": inc.reading_unit}
+        reading = {"value": inc.reading_value, "unit": inc.reading_unit,
+                   "text": reading_as_sent(inc.info, inc.reading_value)}
+    shown_pill = None
+    if inc.warning_only:
+        words, classes = pill(inc.severity)
+        shown_pill = {"text": words, "class": classes}
     return {
         "id": inc.id,
         "charger_id": inc.charger_id,
@@ -101,6 +107,7 @@ def incident(inc: Incident, now: datetime, catalog: Catalog, lang: str = "en",
         "vendor_id": inc.vendor_id,
         "error_code": inc.error_code,
         "warning_only": inc.warning_only,
+        "pill": shown_pill,
         "time_flagged": inc.time_flagged,
         "code_guessed": inc.code_guessed,
         "opened_at": iso(inc.opened_at),
@@ -140,6 +147,11 @@ def connector(
 
 
 def charger(row: ChargerRow, connectors: list[Json]) -> Json:
+    # An offline charger's connectors may have changed since it last said: their status is
+    # unknown from the moment it went offline (the last one reported stays in `status`).
+    unknown_since = None if row.online else iso(row.offline_since or row.last_seen)
+    for one in connectors:
+        one["unknown_since"] = unknown_since
     errors = [e for c in connectors for e in c["active_errors"]]
     worst = max(errors, key=lambda e: severity_rank(e["severity"]), default=None)
     return {

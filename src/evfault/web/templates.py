@@ -6,14 +6,17 @@ import hashlib
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
+from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from evfault.catalog.model import DEFAULT_LANG
 from evfault.web.i18n import default_strings
 from evfault.web.shapes import segment
+from evfault.web.text import edition, inline_markdown
 
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
@@ -39,6 +42,21 @@ def clock_time(value: str | None) -> str:
     """`2024-05-01 14:03:07 UTC`: readable, sortable, and unambiguous across time zones."""
     at = parse_time(value)
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if at else "—"
+
+
+def when(value: str | None) -> Markup:
+    """A moment on an operator page: UTC here; app.js shows it in the operator's time zone
+    (the time_zone setting, else the browser's)."""
+    if not value:
+        return Markup("—")
+    return Markup('<time class="clock" datetime="{}">{}</time>').format(value, clock_time(value))
+
+
+def page_context(request: Request) -> dict[str, Any]:
+    """What every page may use besides the login: the zone operator pages show times in."""
+    services = getattr(request.app.state, "services", None)
+    settings = getattr(services, "settings", None)
+    return {"time_zone": getattr(settings, "time_zone", "")}
 
 
 def duration(seconds: float | None) -> str:
@@ -91,10 +109,12 @@ def connector_label(connector_id: int) -> str:
 
 
 def reading(value: dict[str, object] | None) -> str:
+    """A reading with the charger's own precision (`5.00 VDC`) and its unit."""
     if not value:
         return ""
     number = value.get("value")
-    text = f"{number:g}" if isinstance(number, float | int) else str(number)
+    text = str(value["text"]) if value.get("text") else \
+        f"{number:g}" if isinstance(number, float | int) else str(number)
     unit = value.get("unit")
     return f"{text} {unit}" if unit else text
 
@@ -117,13 +137,16 @@ def build() -> Jinja2Templates:
         reading=reading,
         badge=badge,
         connector=connector_label,
+        md=inline_markdown,
+        when=when,
+        edition=edition,
     )
     env.globals["asset"] = asset
     # Pages that do not choose a language (the dashboard, the API docs) speak English.
     env.globals["t"] = default_strings()[DEFAULT_LANG]
     from evfault.web.auth import template_context  # auth imports pages, which import this
 
-    return Jinja2Templates(env=env, context_processors=[template_context])
+    return Jinja2Templates(env=env, context_processors=[template_context, page_context])
 
 
 templates = build()

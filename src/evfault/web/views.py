@@ -301,7 +301,11 @@ def _connectivity_entries(changes: Sequence[ConnectivityChange]) -> list[Json]:
     entries: list[Json] = []
     for n, change in enumerate(ordered):
         if change.online:
-            entries.append(_entry(change.at, "online", "Back online", detail=change.reason))
+            # Back online only after an offline period; before one, it is a (first) connection.
+            back = n > 0 and not ordered[n - 1].online
+            title = "Back online" if back else "Connected"
+            entries.append(_entry(change.at, "online" if back else "connected", title,
+                                  detail=change.reason))
             continue
         end = next((c.at for c in ordered[n + 1 :] if c.online), None)
         entries.append(_entry(change.at, "offline", "Offline", detail=change.reason, until=end))

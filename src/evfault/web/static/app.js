@@ -7,6 +7,7 @@
 
 (function () {
   const page = document.body.dataset.page;
+  showLocalTimes(document); // every operator page: its times in the operator's zone
   if (page !== "dashboard" && page !== "charger") {
     return;
   }
@@ -75,10 +76,33 @@
     return Number.isNaN(t) ? "—" : duration((serverNow() - t) / 1000);
   }
 
+  // The operator's time zone: the server's time_zone setting, else the browser's own.
   function clock(iso) {
     const t = Date.parse(iso || "");
     if (Number.isNaN(t)) return "—";
-    return new Date(t).toISOString().slice(0, 19).replace("T", " ") + " UTC";
+    const zone = document.body.dataset.tz || undefined;
+    try {
+      const parts = new Intl.DateTimeFormat("en-CA", {
+        timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+        minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short",
+      }).formatToParts(new Date(t));
+      const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+      return p.year + "-" + p.month + "-" + p.day + " " + p.hour + ":" + p.minute + ":" + p.second + " " + p.timeZoneName;
+    } catch (err) { // a zone this browser does not know: UTC, as the server wrote it
+      return new Date(t).toISOString().slice(0, 19).replace("T", " ") + " UTC";
+    }
+  }
+
+  // A moment as the pages show it: <time class="clock"> in the operator's zone.
+  function clockNode(iso) {
+    return el("time", { class: "clock", datetime: iso || "", text: clock(iso) });
+  }
+
+  // The server writes times in UTC (<time class="clock">); shown here in the operator's zone.
+  function showLocalTimes(root) {
+    for (const node of root.querySelectorAll("time.clock")) {
+      node.textContent = clock(node.getAttribute("datetime"));
+    }
   }
 
   function ageNode(iso, ago) {
@@ -107,7 +131,16 @@
 
   function readingText(reading) {
     if (!reading) return "";
-    return reading.unit ? reading.value + " " + reading.unit : String(reading.value);
+    const number = reading.text || String(reading.value); // the charger's precision: 5.00 VDC
+    return reading.unit ? number + " " + reading.unit : number;
+  }
+
+  // Catalog text marks code in backticks (the only Markdown it uses; the server renders the
+  // same with markdown-it): `info` becomes <code>info</code>, built as nodes, never as markup.
+  function markdownInline(text) {
+    const parts = String(text).split("`");
+    if (parts.length % 2 === 0) return [String(text)]; // an unpaired backtick: plain text
+    return parts.map((part, i) => (i % 2 ? el("code", { text: part }) : part));
   }
 
   function readingCell(e) {
@@ -118,7 +151,7 @@
 
   function errorRow(e, showCharger) {
     const title = el("td", { "data-label": "Error" }, el("span", { class: "title", text: e.title }));
-    if (e.warning_only) title.append(" ", el("span", { class: "tag", text: "charging possible" }));
+    if (e.pill) title.append(" ", el("span", { class: e.pill.class, text: e.pill.text }));
     if (e.vendor_id) title.append(" ", el("span", { class: "vendor-id", text: e.vendor_id }));
     const open = el("td", { "data-label": "Open for" }, ageNode(e.opened_at, false));
     open.firstChild.title = "opened " + clock(e.opened_at);
@@ -144,10 +177,10 @@
       card.append(el("p", { text: "evfault does not know this code yet; the charger's manufacturer documents it." }));
       return card;
     }
-    card.append(el("p", { text: x.summary }));
+    card.append(el("p", {}, ...markdownInline(x.summary)));
     if (x.operator_steps.length) {
       card.append(el("p", { class: "explain-label", text: "Recommended steps" }),
-        el("ol", { class: "steps" }, ...x.operator_steps.map((s, i) => el("li", { text: s }, ...stepButtons(e, i)))));
+        el("ol", { class: "steps" }, ...x.operator_steps.map((s, i) => el("li", {}, ...markdownInline(s), ...stepButtons(e, i)))));
     }
     card.append(el("p", {}, el("a", { href: helpHref(e.scheme, e.code), text: "Full explanation" })));
     return card;
@@ -192,11 +225,18 @@
   function connectorChips(connectors) {
     if (!connectors.length) return el("ul", { class: "connectors" }, el("li", { class: "muted", text: "no connector reported yet" }));
     return el("ul", { class: "connectors" }, ...connectors.map((c) => el("li", {
-      class: "chip status-" + token(c.status || "unknown") + (c.active_errors.length ? " has-error" : ""),
+      class: "chip status-" + token(c.unknown_since ? "unknown" : c.status || "unknown") + (c.active_errors.length ? " has-error" : ""),
       "data-connector": c.connector_id,
     }, el("span", { class: "chip-id", text: connectorLabel(c.connector_id) }), " ",
-    el("span", { class: "chip-status", text: c.status || "unknown" }), " ",
+    chipStatus(c), " ",
     marker(c.active_errors))));
+  }
+
+  // An offline charger's connectors: what they do now is unknown (the server says since when).
+  function chipStatus(c) {
+    if (!c.unknown_since) return el("span", { class: "chip-status", text: c.status || "unknown" });
+    return el("span", { class: "chip-status", title: "last reported: " + (c.status || "nothing") },
+      "unknown since ", clockNode(c.unknown_since));
   }
 
   function onlinePill(charger) {
@@ -329,6 +369,7 @@
       renderErrors(view.errors);
       renderNotices(view.notifications);
       renderPoints(view.chargers);
+      pageLongTables();
       refreshAges(document.getElementById("main"));
     }
 
@@ -367,9 +408,9 @@
           el("span", { class: "notice-title", text: n.title }), " ",
           el("a", { class: "charger-link", href: chargerHref(n.charger_id), text: n.charger_id }), " ",
           el("span", { class: "muted" }, "since ", ageNode(n.since, false))));
-      if (n.summary) details.append(el("p", { text: n.summary }));
+      if (n.summary) details.append(el("p", {}, ...markdownInline(n.summary)));
       const steps = n.operator_steps || [];
-      if (steps.length) details.append(el("ol", { class: "steps" }, ...steps.map((s) => el("li", { text: s }))));
+      if (steps.length) details.append(el("ol", { class: "steps" }, ...steps.map((s) => el("li", {}, ...markdownInline(s)))));
       return el("li", { class: "notice" }, details);
     }
 
@@ -381,7 +422,7 @@
 
     function pointRow(c) {
       const connection = el("td", { "data-label": "Connection" }, onlinePill(c));
-      if (!c.online && c.offline_since) connection.append(" ", el("span", { class: "muted", text: "since " + clock(c.offline_since) }));
+      if (!c.online && c.offline_since) connection.append(" ", el("span", { class: "muted" }, "since ", clockNode(c.offline_since)));
       return el("tr", { "data-id": c.id, class: c.error_count ? "row-has-error" : null },
         el("td", { "data-label": "Charger" }, el("a", { class: "charger-link", href: chargerHref(c.id), text: c.id })),
         connection,
@@ -396,7 +437,43 @@
     }
 
     connect(onChange, reload);
+    pageLongTables();
+    PHONE.addEventListener("change", pageLongTables);
     setInterval(() => refreshAges(document.getElementById("main")), 5000);
+  }
+
+  // ---- long tables on a phone -------------------------------------------------------
+
+  // On a phone a 50-charger table is a long scroll before anything else: it shows a page of
+  // rows at a time, with a button for the next page.
+  const PHONE = window.matchMedia("(max-width: 720px)");
+  const PAGE_ROWS = 15;
+  const shownRows = new Map();
+
+  function pageLongTables() {
+    for (const table of document.querySelectorAll("table#errors-table, table#points-table")) {
+      pageRows(table);
+    }
+  }
+
+  function pageRows(table) {
+    const body = table.tBodies[0];
+    if (!body) return;
+    const limit = PHONE.matches ? (shownRows.get(table.id) || PAGE_ROWS) : Infinity;
+    const rows = Array.from(body.rows);
+    rows.forEach((row, i) => { row.hidden = i >= limit; });
+    const rest = Math.max(0, rows.length - limit);
+    let more = document.getElementById(table.id + "-more");
+    if (!more) {
+      more = el("button", { type: "button", class: "more-rows", id: table.id + "-more" });
+      more.addEventListener("click", () => {
+        shownRows.set(table.id, (shownRows.get(table.id) || PAGE_ROWS) + PAGE_ROWS);
+        pageRows(table);
+      });
+      (table.closest(".table-scroll, .points-wrap") || table).after(more);
+    }
+    more.hidden = rest === 0;
+    more.textContent = "Show " + Math.min(PAGE_ROWS, rest) + " more (" + rest + " not shown)";
   }
 
   // ---- the charger page ------------------------------------------------------------
@@ -424,7 +501,7 @@
       if (!view) return;
       const state = document.getElementById("charger-state");
       state.replaceChildren(onlinePill(view));
-      if (!view.online && view.offline_since) state.append(" ", el("span", { class: "muted", text: "offline since " + clock(view.offline_since) }));
+      if (!view.online && view.offline_since) state.append(" ", el("span", { class: "muted" }, "offline since ", clockNode(view.offline_since)));
       const facts = [["Vendor", view.vendor], ["Model", view.model], ["Serial", view.serial], ["Firmware", view.firmware],
         ["OCPP", view.protocol], ["Last seen", clock(view.last_seen)], ["Booted", clock(view.booted_at)]];
       document.getElementById("charger-facts").replaceChildren(...facts.map(([k, v]) =>
@@ -447,7 +524,7 @@
       if (!entries.length) return [el("li", { class: "muted", text: "Nothing has happened on this charger yet." })];
       return entries.map((t) => {
         const item = el("li", { class: "tl tl-" + token(t.kind) + (t.severity ? " sev-" + token(t.severity) : "") },
-          el("time", { datetime: t.at, text: clock(t.at) }), " ",
+          clockNode(t.at), " ",
           el("span", { class: "tl-kind", text: t.kind.replace("-", " ") }), " ");
         if (t.connector_id !== null) item.append(el("span", { class: "tl-conn", text: connectorLabel(t.connector_id) }), " ");
         item.append(el("span", { class: "tl-title", text: t.title }));
@@ -465,9 +542,9 @@
       return incidents.map((i) => el("tr", { "data-id": i.id },
         el("td", { "data-label": "Code" }, badge(i.severity), " ", el("strong", { text: i.code }), " " + i.title),
         el("td", { "data-label": "Connector", text: connectorLabel(i.connector_id) }),
-        el("td", { "data-label": "Opened", text: clock(i.opened_at) }),
+        el("td", { "data-label": "Opened" }, clockNode(i.opened_at)),
         i.cleared_at
-          ? el("td", { "data-label": "Cleared" }, clock(i.cleared_at) + " ", el("span", { class: "muted", text: "by " + i.cleared_by }))
+          ? el("td", { "data-label": "Cleared" }, clockNode(i.cleared_at), " ", el("span", { class: "muted", text: "by " + i.cleared_by }))
           : el("td", { "data-label": "Cleared" }, el("span", { class: "pill active", text: "active" })),
         el("td", { "data-label": "Lasted", text: duration(i.duration_s) })));
     }
@@ -475,7 +552,7 @@
     function messageItems(messages) {
       if (!messages.length) return [el("li", { class: "muted", text: "No messages stored." })];
       return messages.map((m) => el("li", { class: "msg msg-" + token(m.direction) },
-        el("span", { class: "msg-meta" }, el("time", { datetime: m.at, text: clock(m.at) }), " ",
+        el("span", { class: "msg-meta" }, clockNode(m.at), " ",
           el("span", { class: "msg-dir", text: m.direction === "in" ? "charger → evfault" : "evfault → charger" }), " ",
           el("span", { class: "msg-action", text: m.action || "" })),
         el("code", { class: "raw", text: m.raw })));

@@ -6,6 +6,23 @@
   "use strict";
   const root = document.getElementById("charger-live");
   if (!root) return;
+
+  // Catalog text marks code in backticks (the server renders it with markdown-it): built as
+  // <code> nodes, never as markup.
+  function appendInlineMarkdown(node, text) {
+    const parts = String(text).split("`");
+    node.textContent = "";
+    if (parts.length % 2 === 0) { node.textContent = String(text); return; }
+    parts.forEach((part, i) => {
+      if (i % 2) {
+        const code = document.createElement("code");
+        code.textContent = part;
+        node.appendChild(code);
+      } else {
+        node.appendChild(document.createTextNode(part));
+      }
+    });
+  }
   const POLL_MS = 1500;
   const severityWords = document.getElementById("severity-words").dataset;
   const errorTemplate = document.getElementById("error-template");
@@ -23,11 +40,11 @@
     badge.textContent = severityWords[token(e.severity)] || e.severity;
     li.querySelector(".code-chip").textContent = e.code;
     li.querySelector(".error-title").textContent = e.title;
-    li.querySelector(".error-summary").textContent = e.summary;
+    appendInlineMarkdown(li.querySelector(".error-summary"), e.summary);
     const steps = li.querySelector(".error-now");
     for (const step of e.driver_now) {
       const item = document.createElement("li");
-      item.textContent = step;
+      appendInlineMarkdown(item, step);
       steps.appendChild(item);
     }
     if (!e.driver_now.length) {
