@@ -215,6 +215,8 @@ async def test_live_changes_appear_without_a_reload(serve: Any, browser: Any,
     went = ConnectivityChange("DEN-HQ-03", False, datetime.now(UTC), "silent")
     await live.publish(WriteBatch(connectivity=[went]), went)
     await page.locator('#notices-list li', has_text="DEN-HQ-03").wait_for(timeout=LIVE_MS)
+    await page.locator('#points-body tr[data-id="DEN-HQ-03"] .chip-status',
+                       has_text="unknown since").wait_for(timeout=LIVE_MS)
 
     meter = live_incident("s-meter", "AUS-MX-07", "MeterOffline", "Site meter offline",
                           "warning", 0, scheme="platform", connector=0)
@@ -223,12 +225,13 @@ async def test_live_changes_appear_without_a_reload(serve: Any, browser: Any,
         timeout=LIVE_MS)
     assert "s-meter" not in await error_ids(page)  # a platform condition, not a charger error
 
-    status = StatusChange("DEN-HQ-03", 1, "Unavailable", datetime.now(UTC), "Available")
-    row_now = ConnectorUpdate("DEN-HQ-03", 1, "Unavailable", None, status.at)
+    # DEN-HQ-03 is offline now: its connectors show "unknown since"; a charger online reports.
+    status = StatusChange("DEN-HQ-01", 1, "Unavailable", datetime.now(UTC), "Available")
+    row_now = ConnectorUpdate("DEN-HQ-01", 1, "Unavailable", None, status.at)
     await live.publish(WriteBatch(status_changes=[status], connectors=[row_now]), status)
-    chip = page.locator('#points-body tr[data-id="DEN-HQ-03"] .chip-status')
+    chip = page.locator('#points-body tr[data-id="DEN-HQ-01"] .chip-status').first
     await page.wait_for_function(
-        "() => document.querySelector('#points-body tr[data-id=\"DEN-HQ-03\"] .chip-status')"
+        "() => document.querySelector('#points-body tr[data-id=\"DEN-HQ-01\"] .chip-status')"
         ".textContent === 'Unavailable'", timeout=LIVE_MS)
     assert await chip.inner_text() == "Unavailable"
     assert await page.evaluate("window.__sameDocument") is True  # never reloaded

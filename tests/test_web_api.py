@@ -445,7 +445,7 @@ async def test_event_stream_delivers_published_changes(app: Starlette,
         change = json.loads(data)
         assert change["kind"] == "opened"
         assert change["incident"]["id"] == "i-live"
-        assert change["incident"]["reading"] == {"value": 0.5, "unit": "VDC"}
+        assert change["incident"]["reading"] == {"value": 0.5, "unit": "VDC", "text": "0.5"}
         assert change["incident"]["explanation"]["operator_steps"]
 
         services.bus.publish(StatusChange("CP-4", 1, "Faulted", NOW, "Available"))
