@@ -89,3 +89,18 @@ async def test_an_alert_pending_at_a_sigkill_is_delivered_once_after_restart(
         stop(process, signal.SIGTERM)
         receiver.close()
         await db.close()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_rules_file_with_a_mistake_stops_the_start_with_one_sentence(
+        db_url: str, tmp_path: Path) -> None:
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("alerts: [{name: x, after: soon, channels: [{email: a@b.c}]}]\n")
+    for rules, says in ((bad, "alerts[0].after must be a duration"),
+                        (tmp_path / "missing.yaml", "cannot read the rules file")):
+        done = subprocess.run(
+            [sys.executable, "-m", "evfault", "serve", "--port", "0", "--db", db_url,
+             "--rules", str(rules)], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2
+        assert says in done.stderr and "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
