@@ -54,7 +54,7 @@ def test_a_host_that_is_no_address(host: str, tmp_path: Path) -> None:
     assert f"cannot find the address {host!r}" in line and "--host" in line
 
 
-def test_an_unreachable_postgresql(busy_port: int) -> None:
+def test_an_unreachable_postgresql() -> None:
     with socket.socket() as closed:  # a port nothing listens on
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
@@ -63,6 +63,15 @@ def test_an_unreachable_postgresql(busy_port: int) -> None:
     assert f"cannot open the database postgresql://evfault:***@127.0.0.1:{port}/x" in line
     assert "s3cret" not in line
     assert "--db" in line
+
+
+@pytest.mark.parametrize("command", [["chargers", "list"], ["users", "list"]])
+def test_database_commands_with_an_unreachable_postgresql(command: list[str]) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    line = one_sentence(evfault(*command, "--db", f"postgresql://evfault:s3cret@127.0.0.1:{port}/x"))
+    assert "cannot open the database postgresql://evfault:***@" in line and "s3cret" not in line
 
 
 def test_explain_into_head_exits_zero() -> None:

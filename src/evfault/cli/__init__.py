@@ -12,6 +12,7 @@ import typer
 import typer.main
 from typer.core import TyperGroup
 
+from evfault.cli import db_errors
 from evfault.errors import UserError
 
 
@@ -44,6 +45,12 @@ class _Group(TyperGroup):
         except BrokenPipeError:  # `evfault explain F001 | head -3`: the reader had enough
             _silence_stdout()
             raise typer.Exit(0) from None
+        except Exception as exc:
+            if not db_errors.is_database_error(exc):
+                raise
+            # A command that met an unusable database without saying so itself.
+            typer.echo(f"evfault: {db_errors.sentence(exc)}", err=True)
+            raise typer.Exit(2) from None
         except SystemExit as exc:
             # Rich meets a closed pipe by pointing stdout at /dev/null and exiting 1; for a
             # reader who stopped reading (`| head -3`) that is success.

@@ -22,6 +22,7 @@ from rich.table import Table
 from evfault.auth.admin import Admin, Created
 from evfault.auth.model import ChargerEntry
 from evfault.auth.shapes import created_json, entry_json
+from evfault.cli import db_errors
 from evfault.cli.settings_options import DEFAULT_DB, DbOpt
 from evfault.context import utc_now
 from evfault.errors import UserError
@@ -56,7 +57,12 @@ def with_admin(db: str, work: Callable[[Admin], Awaitable[T]]) -> T:
             store = TrustStore(db)
         except ValueError as exc:  # an unusable database URL
             raise UserError(str(exc)) from None
-        await store.start()
+        try:
+            await store.start()
+        except Exception as exc:
+            if db_errors.is_database_error(exc):
+                raise UserError(db_errors.sentence(exc, db)) from None
+            raise
         try:
             return await work(Admin(store, utc_now))
         finally:

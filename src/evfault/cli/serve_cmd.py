@@ -14,6 +14,7 @@ from typing import Any
 
 import typer
 
+from evfault.cli import db_errors
 from evfault.cli.settings_options import with_settings
 from evfault.errors import UserError
 from evfault.settings import Settings
@@ -55,8 +56,7 @@ async def start_or_explain(server: Any, settings: Settings, reuse_port: bool = F
     except OSError as exc:
         raise UserError(_listen_problem(exc, settings)) from None
     except SQLAlchemyError as exc:
-        raise UserError(f"cannot open the database {redact(settings.db)} ({_first_line(exc)}); "
-                        "check that it runs and that --db is right.") from None
+        raise UserError(db_errors.sentence(exc, settings.db)) from None
     except ValueError as exc:  # an unusable database URL, setting, certificate or site file
         raise UserError(str(exc)) from None
 
@@ -74,22 +74,6 @@ def _listen_problem(exc: OSError, settings: Settings) -> str:
     if exc.filename:  # a TLS file or site file that cannot be read
         return f"cannot read {exc.filename} ({exc.strerror or exc})."
     return f"cannot listen on {where} ({exc.strerror or exc}); pick another --host or --port."
-
-
-def _first_line(exc: BaseException) -> str:
-    """The driver's own reason (psycopg's 'Connection refused'), without SQLAlchemy's wrapping."""
-    cause = getattr(exc, "orig", None) or exc
-    text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-    return text.rstrip(".")
-
-
-def redact(url: str) -> str:
-    """A database URL without its password, safe to print."""
-    scheme, sep, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if not at or ":" not in credentials:
-        return url
-    return f"{scheme}{sep}{credentials.split(':', 1)[0]}:***@{host}"
 
 
 async def run_server(settings: Settings, announce: Callable[[str], None]) -> None:
