@@ -41,7 +41,7 @@ def token_of(html: str) -> str:
 
 async def send(client: httpx.AsyncClient, charger: str, token: str, **fields: str) -> Any:
     data = {"token": token, "message": "Cable stuck, screen says F001", **fields}
-    return await client.post(f"/c/{charger}/report?lang=de", data=data, follow_redirects=False)
+    return await client.post(f"/c/{charger}?lang=de", data=data, follow_redirects=False)
 
 
 async def test_a_driver_without_an_account_reports_and_the_operator_sees_it(
@@ -99,6 +99,8 @@ async def test_the_limit_per_address_holds(app: Starlette) -> None:
         assert refused.status_code == 429
         assert STRINGS["de"]("driver.report.too_many") in refused.text
         assert "fourth" in refused.text  # the driver's words are kept in the form
+        # The page shown again is the page itself: its language links stay on it.
+        assert 'href="/c/CP-1?lang=pl"' in refused.text
     async with client_for(app, role="viewer") as operator:
         assert len((await operator.get("/api/v1/driver-reports")).json()["reports"]) == 3
 
@@ -111,10 +113,10 @@ async def test_a_report_needs_a_token_signed_for_that_charger(app: Starlette) ->
         empty = await send(driver, "CP-1", token, message="   ")
         assert empty.status_code == 400
         assert STRINGS["de"]("driver.report.empty") in empty.text
-        cross_site = await driver.post("/c/CP-1/report", data={"token": token, "message": "x"},
+        cross_site = await driver.post("/c/CP-1", data={"token": token, "message": "x"},
                                        headers={"origin": "https://evil.example"})
         assert cross_site.status_code == 403
-        unknown = await driver.post("/c/NOPE/report", data={"token": token, "message": "x"})
+        unknown = await driver.post("/c/NOPE", data={"token": token, "message": "x"})
         assert unknown.status_code == 404
     async with client_for(app, role="viewer") as operator:
         assert (await operator.get("/api/v1/driver-reports")).json()["reports"] == []
@@ -137,6 +139,6 @@ async def test_zero_reports_an_hour_closes_the_form(sqlite_url: str) -> None:
         page = await driver.get("/c/CP-1")
         assert 'id="report-form"' not in page.text
         assert STRINGS["en"]("driver.report.closed") in page.text
-        refused = await driver.post("/c/CP-1/report", data={"token": "x", "message": "x"})
+        refused = await driver.post("/c/CP-1", data={"token": "x", "message": "x"})
         assert refused.status_code == 403
     await store.close()

@@ -216,7 +216,9 @@ async def mark_seen_form(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/c/{charger_id:path}/report", submit, methods=["POST"]),
+        # The form posts to the page itself: a page shown again (a refused report) keeps its
+        # address, so its language picker and a reload still work.
+        Route("/c/{charger_id:path}", submit, methods=["POST"]),
         Route(f"{API_PREFIX}/driver-reports", list_reports, methods=["GET"]),
         Route(f"{API_PREFIX}/driver-reports/{{report_id}}/seen", mark_seen_api,
               methods=["POST"]),
