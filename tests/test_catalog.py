@@ -29,7 +29,7 @@ EVGO_CODES = {f"F{n:03d}" for n in range(11)} | {f"A{n:03d}" for n in range(6)} 
 CHARGEX_CODES = {f"CX{n:03d}" for n in range(1, 27)}
 PLATFORM_CODES = {
     "ChargerOffline", "ChargerIdConflict", "ControllerOffline", "EmsOffline", "EmsUnknown",
-    "MeterOffline", "MeterUnknown",
+    "MeterOffline", "MeterUnknown", "FaultedNoCode",
 }  # fmt: skip
 
 # standards.md §1.2: the OCPP 1.6 errorCode each ChargeX code travels with
@@ -125,7 +125,7 @@ def test_each_scheme_holds_exactly_the_codes_of_its_standard(
 def test_the_counts_the_standards_give() -> None:
     assert len(OCPP16_ERROR_CODES) == 16 and len(OCPP16_STATUSES) == 9
     assert len(OCPP201_STATUSES) == 5 and len(EVGO_CODES) == 17
-    assert len(CHARGEX_CODES) == 26 and len(PLATFORM_CODES) == 7
+    assert len(CHARGEX_CODES) == 26 and len(PLATFORM_CODES) == 8
 
 
 def test_only_no_error_and_other_error_are_ocpp16_carriers() -> None:

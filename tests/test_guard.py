@@ -112,3 +112,40 @@ def test_whatever_passes_the_guard_is_storable(payload: dict[str, Any]) -> None:
     for value in _values(done.payload):
         assert not (isinstance(value, str) and "\x00" in value)
         assert not (isinstance(value, int) and not -(2**63) <= value < 2**63)
+
+
+# ---- what one charger's bad frames may cost the log ------------------------------------------
+
+
+def quota_path(per_hour: int, keep: int = 100) -> Any:
+    from evfault.pipeline import MessagePath, PathConfig
+    from evfault.tracking.tracker import Tracker, TrackerConfig
+
+    ids = iter(range(10_000))
+    return MessagePath(Tracker(TrackerConfig(), lambda: str(next(ids))),
+                       PathConfig(bad_frames_per_hour=per_hour, bad_frame_keep=keep))
+
+
+def test_bad_frames_are_logged_within_the_quota_and_answered_beyond_it() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    path = quota_path(per_hour=3)
+    start = datetime(2026, 11, 29, tzinfo=UTC)
+    done = [path.incoming("CP-BAD", "1.6", "not json", start + timedelta(seconds=i))
+            for i in range(5)]
+    assert all(d.answer is not None and d.error is not None for d in done)  # all answered
+    assert [len(d.batch.messages) for d in done] == [2, 2, 2, 0, 0]
+    assert path.counters.unlogged_bad_frames == 2
+    later = path.incoming("CP-BAD", "1.6", "not json", start + timedelta(hours=1, seconds=1))
+    assert len(later.batch.messages) == 2  # a new hour, a new quota
+    other = path.incoming("CP-OTHER", "1.6", "not json", start)
+    assert len(other.batch.messages) == 2  # one charger's quota is its own
+
+
+def test_a_huge_bad_frame_is_logged_cut_short() -> None:
+    from datetime import UTC, datetime
+
+    path = quota_path(per_hour=10, keep=100)
+    done = path.incoming("CP-BAD", "1.6", "x" * 1_000_000, datetime(2026, 11, 29, tzinfo=UTC))
+    logged = done.batch.messages[0].raw
+    assert logged.startswith("x" * 100) and logged.endswith("[999900 more characters not kept]")

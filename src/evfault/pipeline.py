@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from evfault.auth.tags import TagBook
 from evfault.conformance import Judge
@@ -54,6 +54,7 @@ HANDLERS: dict[str, dict[str, Handler]] = {
     "2.0.1": v201_handlers.HANDLERS,
 }
 VERSIONS = tuple(HANDLERS)
+HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,8 @@ class PathConfig:
     # Conformance warnings change no incident: the log reader (`evfault analyze`), which
     # reports none, turns the judging off and reads a log twice as fast.
     judge: bool = True
+    bad_frames_per_hour: int = 1000  # rejected frames of one charger logged per hour; 0: all
+    bad_frame_keep: int = 4096  # characters of a rejected frame kept in the log
 
 
 @dataclass(slots=True)
@@ -74,6 +77,7 @@ class PathCounters:
     bounded_messages: int = 0  # messages whose excess codes, events or text were cut off
     dropped_items: int = 0  # the codes, events (or characters of one item) cut off
     refused_values: int = 0  # messages answered CALLERROR for a value no database can hold
+    unlogged_bad_frames: int = 0  # rejected frames answered but not logged (over the quota)
 
 
 @dataclass(slots=True)
@@ -111,6 +115,7 @@ class MessagePath:
         self.judge = Judge()
         # chargePointVendor of each charger's last boot: its maker's vendor packs read its codes.
         self.vendors: dict[str, str] = {}
+        self._bad_frames: dict[str, tuple[datetime, int]] = {}  # charger → (hour began, count)
 
     # ---- frames from a charger ---------------------------------------------------------------
 
@@ -128,7 +133,7 @@ class MessagePath:
                                   busy_retry)
             return self._reply(charger_id, frame, text, received_at)
         except RpcError as error:
-            return self.rejected(charger_id, version, error, text, received_at)
+            return self._bad_frame(charger_id, version, error, text, received_at)
 
     def rejected(self, charger_id: str, version: str, error: RpcError, text: str,
                  received_at: datetime, action: str | None = None) -> Processed:
@@ -140,6 +145,30 @@ class MessagePath:
         ])
         return Processed(batch, answer=answer, error=error, action=action,
                          message_id=error.message_id)
+
+    def _bad_frame(self, charger_id: str, version: str, error: RpcError, text: str,
+                   received_at: datetime) -> Processed:
+        """A frame from the charger that was wrong: always answered; logged within the quota
+        (`bad_frames_per_hour`), and then only its first `bad_frame_keep` characters."""
+        if not self._within_quota(charger_id, received_at):
+            self.counters.unlogged_bad_frames += 1
+            done = self.rejected(charger_id, version, error, text, received_at)
+            done.batch = WriteBatch()
+            return done
+        keep = self.config.bad_frame_keep
+        if len(text) > keep:
+            text = f"{text[:keep]}… [{len(text) - keep} more characters not kept]"
+        return self.rejected(charger_id, version, error, text, received_at)
+
+    def _within_quota(self, charger_id: str, at: datetime) -> bool:
+        quota = self.config.bad_frames_per_hour
+        if quota <= 0:
+            return True
+        began, count = self._bad_frames.get(charger_id, (at, 0))
+        if at - began >= HOUR:
+            began, count = at, 0
+        self._bad_frames[charger_id] = (began, count + 1)
+        return count < quota
 
     def _call(self, charger_id: str, version: str, call: Call, raw: str, received_at: datetime,
               registration: Registration, busy_retry: int | None = None) -> Processed:

@@ -35,10 +35,12 @@ from evfault.ocpp.admission import Gate, Registration
 from evfault.ocpp.central import CentralSystem
 from evfault.ocpp.endpoint import OcppHandler, open_session
 from evfault.ocpp.liveness import LivenessProbe
+from evfault.ocpp.reconcile import Reconciler
 from evfault.settings import Settings
 from evfault.sites.config import load_sites
 from evfault.sites.manager import SiteManager
 from evfault.store.accounts import secret
+from evfault.store.retention import Retention, RetentionRule
 from evfault.store.sql import SqlStore, open_store
 from evfault.web.app import close_event_streams, create_app
 
@@ -130,6 +132,8 @@ class Server:
         self.sites: SiteManager | None = None
         self.liveness: LivenessProbe | None = None
         self.tags: TagList | None = None
+        self.reconciler: Reconciler | None = None
+        self.retention: Retention | None = None
         self._stopped: asyncio.Event | None = None
         self.address = Address(settings.host, settings.port)
 
@@ -160,6 +164,12 @@ class Server:
         self.liveness = LivenessProbe(self.central, self.services.commander,
                                       self.settings.liveness_probe)
         self.liveness.start()
+        self.reconciler = Reconciler(self.central, self.services.commander,
+                                     self.settings.reconcile_window)
+        self.reconciler.start()
+        self.retention = Retention(trust.store.write, RetentionRule(
+            self.settings.log_retention_days, self.settings.log_retention_rows), self.clock)
+        self.retention.start()
         alerts = self.alerts = Alerts(self.settings, store, self.clock)
         central = self.central
         healer = self.healer = Healer(self.services, lambda: set(central.sessions),
@@ -180,6 +190,8 @@ class Server:
         except BaseException:
             await self.liveness.stop()
             await self.healer.stop()
+            await self.reconciler.stop()
+            await self.retention.stop()
             await self.alerts.stop()
             if isinstance(bus, NatsBus):
                 await bus.stop()
@@ -219,6 +231,10 @@ class Server:
             await self.sites.stop()
         if self.liveness:
             await self.liveness.stop()
+        if self.reconciler:
+            await self.reconciler.stop()
+        if self.retention:
+            await self.retention.stop()
         if self.central:
             await self.central.stop()
         if self.listener:

@@ -113,6 +113,10 @@ class Settings:
         10.0, "Seconds before a silent charger would count as offline that it is sent "
         "TriggerMessage(Heartbeat) and given to answer; 0: no probe.",
         section="Chargers", minimum=0, maximum=3600)
+    reconcile_window: float = setting(
+        60.0, "After a charger with open incidents connects, it is asked for its status; for "
+        "this many seconds a connector answering Available with no error has them closed as "
+        "reconciled. 0: never ask.", section="Chargers", minimum=0, maximum=3600)
     command_timeout: float = setting(
         30.0, "Seconds a command to a charger waits for the charger's answer.",
         section="Chargers", minimum=0.1, maximum=3600)
@@ -166,6 +170,18 @@ class Settings:
     max_event_backlog: int = setting(
         1_048_576, "Bytes of live changes a stream may leave unread before it is told to "
         "resync (reload) instead.", section="Limits", minimum=1024)
+    max_bad_frames_per_hour: int = setting(
+        1000, "Rejected frames of one charger kept in the message log per hour; later ones are "
+        "answered and counted, not logged. 0: keep all.", section="Limits", minimum=0)
+    max_bad_frame_log: int = setting(
+        4096, "Characters of one rejected frame kept in the message log.", section="Limits",
+        minimum=64)
+    log_retention_days: float = setting(
+        90.0, "Days the raw message log (frames and status notifications as sent) is kept; "
+        "incidents and history are kept regardless. 0: forever.", section="Limits", minimum=0)
+    log_retention_rows: int = setting(
+        10_000_000, "Most rows each raw log table keeps; the oldest go first. 0: no limit.",
+        section="Limits", minimum=0)
     max_codes_per_message: int = setting(
         32, "Most codes one StatusNotification (or events one NotifyEvent) may carry; the rest "
         "are flagged, counted and not stored.", section="Limits", minimum=1)

@@ -16,7 +16,14 @@ from evfault.decode import ocpp16, ocpp201
 from evfault.decode.build import positional_builder
 from evfault.decode.frames import CALL, Frame, FrameProblem, find_json, parse_value
 from evfault.decode.interpret import Interpreter
-from evfault.decode.model import Decoded, DecodeWarning
+from evfault.decode.model import (
+    FAULTED_NO_CODE,
+    PLATFORM,
+    Decoded,
+    DecodeWarning,
+    Fault,
+    faulted,
+)
 from evfault.decode.rules import Rule, show, warn
 from evfault.decode.vendors import VendorRegistry, default_registry
 
@@ -52,6 +59,8 @@ class Decoder:
         self.catalog = catalog if catalog is not None else default_catalog()
         self.registry = registry if registry is not None else default_registry()
         self.interpreter = Interpreter(self.catalog, self.registry, cache_size)
+        entry = self.catalog.get(PLATFORM, FAULTED_NO_CODE)
+        self._faulted_no_code = Fault(PLATFORM, FAULTED_NO_CODE, FAULTED_NO_CODE, entry)
 
     # -- entry points --------------------------------------------------------------------------
 
@@ -205,6 +214,8 @@ class Decoder:
         else:
             report, found = ocpp16.status_notification(payload, self.interpreter)
             used = ocpp16.VERSION
+        if not report.faults and faulted(report.status):
+            report = replace(report, unexplained=self._faulted_no_code)
         return _build_decoded(
             used,
             STATUS_NOTIFICATION,

@@ -8,6 +8,16 @@ from enum import StrEnum
 
 from evfault.catalog.model import CatalogEntry, Severity
 
+# evfault's own conditions (catalog/data/platform.yaml); one of them a decoder reports itself:
+# a connector that is Faulted without any code saying why.
+PLATFORM = "platform"
+FAULTED_NO_CODE = "FaultedNoCode"
+
+
+def faulted(status: str | None) -> bool:
+    """Whether a connector status is Faulted (1.6 and 2.0.1 spell it alike; case is forgiven)."""
+    return status is not None and status.lower() == "faulted"
+
 
 class SetRule(StrEnum):
     """How one report relates to the errors already active on its connector.
@@ -89,6 +99,9 @@ class Report:
     # The OCPP version of the message ("1.6", "2.0.1"): tells the tracker whether a per-code clear
     # was a 1.6 "Error <code> resolved" status or a 2.x NotifyEvent `cleared` flag.
     version: str | None = None
+    # The connector reports Faulted but names no code (1.6 Faulted with NoError, 2.0.1
+    # connectorStatus Faulted): the fault the tracker opens unless a code explains it.
+    unexplained: Fault | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from evfault.auth.tags import TagBook, UnknownTags
 from evfault.context import Services
+from evfault.net.limits import RateLimitedLog
 from evfault.ocpp.guard import Bounds
 from evfault.ocpp.load import LoadWatch, busy_retry_interval
 from evfault.pipeline import MessagePath, PathConfig, Processed, tick_batch
@@ -47,7 +48,9 @@ def tracker_config(services: Services) -> TrackerConfig:
 def path_config(services: Services) -> PathConfig:
     s = services.settings
     return PathConfig(heartbeat_interval=s.heartbeat_interval,
-                      bounds=Bounds(s.max_codes_per_message, s.max_info_length))
+                      bounds=Bounds(s.max_codes_per_message, s.max_info_length),
+                      bad_frames_per_hour=s.max_bad_frames_per_hour,
+                      bad_frame_keep=s.max_bad_frame_log)
 
 
 def new_incident_id() -> str:
@@ -74,6 +77,11 @@ class CentralSystem:
         self._ticker: asyncio.Task[None] | None = None
         # Told of every live connection a newer one replaced (the trust layer's flap detector).
         self.on_replace: Callable[[str], None] | None = None
+        # Told of every connection once it is recorded (the reconciler asks for its status).
+        self.after_connect: Callable[[Session], None] | None = None
+        # A charger that sends bad frames all day gets one line a minute for them, not one per
+        # frame: the next line says how many were held back.
+        self.bad_frames_log = RateLimitedLog(log)
 
     # ---- lifecycle ------------------------------------------------------------------
 
@@ -135,6 +143,8 @@ class CentralSystem:
             await self.take_over(session.charger_id)
         await self.commit(self.path.connected(session.charger_id, session.version, at,
                                               self.node))
+        if self.after_connect is not None:
+            self.after_connect(session)
 
     async def disconnected(self, session: Session, at: datetime) -> None:
         session.abandon_calls()

@@ -188,8 +188,9 @@ class Session:
             if cause is not None:
                 log.error("%s: handler for %s failed", self.charger_id, done.action,
                           exc_info=cause)
-            log.warning("%s: answered CALLERROR %s: %s", self.charger_id, error.fault.value,
-                        error.description)
+            self.central.bad_frames_log.warning(f"{self.charger_id}:callerror",
+                                   "%s: answered CALLERROR %s: %s", self.charger_id,
+                                   error.fault.value, error.description)
         self._log_warnings(done.warnings)
 
     def _log_warnings(self, warnings: tuple[DecodeWarning, ...]) -> None:

@@ -22,6 +22,7 @@ class ChargerState:
         "last_seen",
         "next_due",
         "online",
+        "reconcile_until",
         "silence",
         "spoke",
         "steady",
@@ -37,6 +38,8 @@ class ChargerState:
         self.spoke = False  # a message arrived since the connection opened
         self.booted_at: datetime | None = None
         self.first_seen: datetime | None = None  # earliest time the charger was heard of
+        # Until then, an "all is well" status answers our request for it (see Tracker.reconcile).
+        self.reconcile_until: datetime | None = None
         self.disconnected_at: datetime | None = None
         self.silence = silence  # quiet time that counts as offline; None: not judged
         self.due: list[datetime | None] = [None] * len(TIMERS)  # per Timer: when, if armed

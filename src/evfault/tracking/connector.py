@@ -64,8 +64,10 @@ def apply_report(
     *,
     clear_all: bool,
     clear_by: ClearedBy,
+    all_by: ClearedBy = ClearedBy.NO_ERROR,
 ) -> list[IncidentChange]:
-    """Open or continue the faults, clear the cleared ones, then sweep what the rule ends."""
+    """Open or continue the faults, clear the cleared ones, then sweep what the rule ends
+    (`clear_all`: everything not named ends, by `all_by`)."""
     changes: list[IncidentChange] = []
     named: set[Key] = set()
     for fault in faults:
@@ -77,7 +79,7 @@ def apply_report(
         if change is not None:
             changes.append(change)
     if clear_all:
-        changes += sweep(conn, named, ctx.stamp, ClearedBy.NO_ERROR, replace_only=False)
+        changes += sweep(conn, named, ctx.stamp, all_by, replace_only=False)
     elif ctx.rule is SetRule.REPLACE:
         changes += sweep(conn, named, ctx.stamp, ClearedBy.REPLACED, replace_only=True)
     return changes

@@ -17,6 +17,8 @@ class ClearedBy(StrEnum):
     REPLACED = "replaced"  # a compound report that no longer lists the code
     CLEARED_EVENT = "cleared-event"  # OCPP 2.0.1 NotifyEvent cleared=true
     REBOOT = "reboot"  # not re-reported within the window after a BootNotification
+    RECONCILED = "reconciled"  # asked for its status (reconnect, restart), it said all is well
+    STATUS = "status"  # "Faulted, no code given" ends when the connector leaves Faulted
 
 
 class ChangeKind(StrEnum):

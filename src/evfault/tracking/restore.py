@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
+from evfault.decode.model import FAULTED_NO_CODE
 from evfault.tracking.model import Incident
 
 # Conditions the platform opens and clears itself (a charger id two devices fight over, …):
@@ -46,6 +47,12 @@ class ChargerSnapshot(Protocol):
     def booted_at(self) -> datetime | None: ...
 
 
+def tracked(incident: Incident) -> bool:
+    """Whether the tracker holds this incident: every code a charger reports, and of the
+    platform's conditions only "Faulted, no code given", which follows the connector status."""
+    return incident.scheme != PLATFORM_SCHEME or incident.code == FAULTED_NO_CODE
+
+
 def first_of_each(incidents: Iterable[Incident]) -> list[Incident]:
     """The active incidents, one per (charger, connector, code): the earliest opened wins.
 
@@ -54,7 +61,7 @@ def first_of_each(incidents: Iterable[Incident]) -> list[Incident]:
     """
     seen: set[tuple[str, int, str, str]] = set()
     kept = []
-    charger_owned = (i for i in incidents if i.active and i.scheme != PLATFORM_SCHEME)
+    charger_owned = (i for i in incidents if i.active and tracked(i))
     for incident in sorted(charger_owned, key=lambda i: i.opened_at):
         ident = (incident.charger_id, incident.connector_id, *incident.key)
         if ident not in seen:

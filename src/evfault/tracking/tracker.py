@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import assert_never
 
-from evfault.decode.model import Fault, Report, SetRule
+from evfault.decode.model import FAULTED_NO_CODE, PLATFORM, Fault, Report, SetRule, faulted
 from evfault.tracking.charger import ChargerState
 from evfault.tracking.config import TrackerConfig, check_non_negative
 from evfault.tracking.connectivity import Connectivity
@@ -24,6 +24,7 @@ from evfault.tracking.connector import (
     ConnectorState,
     ReportContext,
     apply_report,
+    clear,
     clear_reason,
     expire_pending,
     mark_pending,
@@ -32,6 +33,7 @@ from evfault.tracking.deadlines import Deadlines, Timer
 from evfault.tracking.model import (
     Booted,
     Change,
+    ClearedBy,
     Connected,
     Disconnected,
     Event,
@@ -244,6 +246,7 @@ class Tracker:
     def _incidents(self, c: ChargerState, report: Report, when: Stamp) -> list[Change]:
         changes: list[Change] = []
         by = clear_reason(report)
+        reconciled = _answers_reconcile(c, report, when)
         for connector_id, faults, cleared in _by_connector(report):
             own = connector_id == report.connector_id
             ctx = ReportContext(
@@ -257,9 +260,28 @@ class Tracker:
             )
             conn = c.connector(connector_id)
             faults = self._within_limit(conn, faults)
-            changes += apply_report(conn, faults, cleared, ctx,
-                                    clear_all=own and report.clear_all, clear_by=by)
+            if own:
+                faults = _with_unexplained(conn, report, faults)
+            changes += apply_report(
+                conn, faults, cleared, ctx, clear_all=own and (report.clear_all or reconciled),
+                clear_by=by, all_by=ClearedBy.RECONCILED if reconciled else ClearedBy.NO_ERROR)
+            if own and report.status is not None and not faulted(report.status):
+                left = clear(conn, NO_CODE_KEY, when, ClearedBy.STATUS)
+                if left is not None:
+                    changes.append(left)
         return changes
+
+    def reconcile(self, charger_id: str, until: datetime) -> list[int]:
+        """evfault asks the charger for its status (a reconnect, a restart): until `until`, a
+        connector that answers Available with no error has its incidents closed as
+        `reconciled`. Returns the connectors that hold active incidents (nothing to ask if
+        none)."""
+        c = self._chargers.get(charger_id)
+        if c is None:
+            return []
+        held = [cid for cid, conn in sorted(c.connectors.items()) if conn.incidents]
+        c.reconcile_until = until if held else None
+        return held
 
     def _within_limit(self, conn: ConnectorState, faults: list[Fault]) -> list[Fault]:
         """The faults that may open or continue: a connector holds at most
@@ -325,6 +347,31 @@ class Tracker:
         c.first_seen = getattr(row, "first_seen", None)
         self._links.arm_silence(c)
         c.settle()
+
+
+NO_CODE_KEY = (PLATFORM, FAULTED_NO_CODE)
+
+
+def _answers_reconcile(c: ChargerState, report: Report, when: Stamp) -> bool:
+    """Whether this report is an "all is well" answer to our request for the status."""
+    until = c.reconcile_until
+    if until is None or when.received_at > until:
+        return False
+    status = report.status
+    return (status is not None and status.lower() == "available" and not report.faults
+            and report.error_code in (None, "NoError"))
+
+
+def _with_unexplained(conn: ConnectorState, report: Report, faults: list[Fault]) -> list[Fault]:
+    """A Faulted connector with no code stays visible as "Faulted, no code given", unless a
+    code that is still active explains it (a 2.0.1 NotifyEvent's, which a status keeps)."""
+    fault = report.unexplained
+    if fault is None:
+        return faults
+    explained = any(key != NO_CODE_KEY for key in conn.incidents)
+    if explained and not report.clear_all:
+        return faults
+    return [*faults, fault]
 
 
 def _first_seen(c: ChargerState, at: datetime) -> None:

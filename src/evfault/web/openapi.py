@@ -119,7 +119,8 @@ def incident_schema() -> Schema:
         "reports": integer("How many reports carried it."),
         "active": boolean(),
         "cleared_at": time("Null while active.", nullable=True),
-        "cleared_by": string("NoError, resolved, replaced, cleared-event or reboot.",
+        "cleared_by": string("NoError, resolved, replaced, cleared-event, reboot, reconciled "
+                             "(closed after asking the charger) or status (left Faulted).",
                              nullable=True),
         "duration_s": {"type": "number", "description": "Seconds open so far, or in total."},
         "charger_url": string("The charger's page."),
