@@ -56,17 +56,19 @@ class Reconciler:
     def connected(self, session: Session) -> None:
         if session.registration is not Registration.ACCEPTED:
             return  # a pending or rejected charger is not asked for anything
-        task = asyncio.create_task(self._ask(session),
+        # What is open at the moment of connecting: what the charger reports from now on is
+        # news, not something to reconcile.
+        now = self.central.services.clock()
+        held = self.central.tracker.reconcile(session.charger_id, now + self.window)
+        if not held:
+            return
+        task = asyncio.create_task(self._ask(session, held),
                                    name=f"evfault-reconcile-{session.charger_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _ask(self, session: Session) -> None:
+    async def _ask(self, session: Session, held: list[int]) -> None:
         charger_id = session.charger_id
-        now = self.central.services.clock()
-        held = self.central.tracker.reconcile(charger_id, now + self.window)
-        if not held:
-            return
         targets: list[int | None] = [None] if session.version == "1.6" else [
             c or None for c in held]
         for connector in dict.fromkeys(targets):
