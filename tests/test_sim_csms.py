@@ -179,7 +179,7 @@ async def central_system(interval: int = 300) -> AsyncIterator[CentralSystem]:
         yield system
 
 
-async def wait_for(predicate: Callable[[], bool], within: float = 5.0) -> None:
+async def wait_for(predicate: Callable[[], bool], within: float = 60.0) -> None:
     """Poll until `predicate()` holds (10 ms steps); fail the test after `within` seconds."""
     deadline = asyncio.get_running_loop().time() + within
     while not predicate():
