@@ -117,3 +117,23 @@ def test_a_persons_mistake_is_one_sentence(tmp_path: Path, args: list[str], word
     code, out, err = cli(*[a.replace("{tmp}", str(tmp_path)) for a in args])
     assert code != 0 and words in err and "Traceback" not in err + out
     assert len(err.strip().splitlines()) == 1
+
+
+def test_analyze_reads_without_conformance_judging_which_changes_no_incident() -> None:
+    from datetime import UTC, datetime
+
+    from evfault.ocpp.central import new_incident_id
+    from evfault.pipeline import MessagePath, PathConfig
+    from evfault.tracking.config import TrackerConfig
+    from evfault.tracking.tracker import Tracker
+
+    # a ChargeX code with the wrong vendorId: the checker flags it, the incident is the same
+    frame = status(1, "Faulted", "OtherError", vendorId="chargex", vendorErrorCode="CX011")
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    done = {judge: MessagePath(Tracker(TrackerConfig(), new_incident_id),
+                               PathConfig(judge=judge)).incoming("CP-1", "1.6", frame, at)
+            for judge in (True, False)}
+    assert len(done[True].warnings) > len(done[False].warnings)
+    opened = {judge: [(c.incident.scheme, c.incident.code) for c in d.changes
+                      if hasattr(c, "incident")] for judge, d in done.items()}
+    assert opened[True] == opened[False] and opened[True]

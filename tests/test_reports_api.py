@@ -162,3 +162,15 @@ async def test_repairs_by_self_healing_count_as_remote(app: Starlette, db_url: s
     assert (rows["ocpp1.6:GroundFailure"]["remote"], rows["ocpp1.6:GroundFailure"]["self_cleared"]
             ) == (1, 0)
     assert rows["chargex-mrec:CX001"]["self_cleared"] == 1
+
+
+async def test_uptime_per_month_over_the_previous_twelve_months(app: Starlette) -> None:
+    async with client_for(app, role="viewer") as client:
+        body = await get(client, f"/api/v1/reports/uptime?{YEAR_Q}&monthly=true",
+                         "UptimeReport")
+    months = {(m["month"], m["connector_id"]): m for m in body["months"]
+              if m["charger_id"] == "CP-1"}
+    assert len(months) == 24  # twelve months × two ports
+    assert months[("2026-03", 1)]["outage_min"] == 270  # March's fault, the year so far
+    assert months[("2026-12", 1)]["outage_min"] == CP1_OUTAGE_MIN
+    assert all(m["period_min"] == 525_600 for m in months.values())

@@ -54,7 +54,10 @@ def report_schemas() -> dict[str, Schema]:
         "MttrReport": _obj({"group_by": STR, **span,
                             "rows": {"type": "array", "items": mttr_row}}),
         "UptimeReport": _obj({**span, "period_min": NUM, "target": NUM,
-                              "ports": {"type": "array", "items": port}}),
+                              "ports": {"type": "array", "items": port},
+                              "months": {"type": "array", "items": {
+                                  "allOf": [port, _obj({"month": STR})]}}},
+                             optional=("months",)),
         "Outage": outage,
         "OutageList": _obj({**span, "outages": {"type": "array", "items": _ref("Outage")},
                             "reasons": {"type": "object",
@@ -101,7 +104,10 @@ def report_paths() -> dict[str, Schema]:
             [_q("group_by", "How to group (default code).", groups), *WINDOW],
             "Incidents opened in the window; repairs sorted by the actions recorded."),
         "/api/v1/reports/uptime": get(
-            "NEVI uptime per port (23 CFR 680.116(b))", "UptimeReport", WINDOW,
+            "NEVI uptime per port (23 CFR 680.116(b))", "UptimeReport",
+            [*WINDOW, _q("monthly", "true: also µ per port for each month of the window, each "
+                                    "over the twelve months ending with it (P = 525,600).",
+                         {"type": "string", "enum": ["true", "false"]})],
             "Outage from Faulted/Unavailable, errors that stop charging and the charger "
             "offline; operators' exclusions subtracted. Lowest first."),
         "/api/v1/reports/outages": get(

@@ -25,6 +25,7 @@ from evfault.analytics.uptime import (
     Exclusion,
     Outage,
     add_months,
+    monthly_uptime,
     port_uptime,
 )
 from evfault.auth.model import AuditEntry, Role
@@ -98,10 +99,19 @@ async def mttr_report(request: Request) -> Response:
 
 async def uptime_report(request: Request) -> Response:
     window = window_of(request)
-    found, excluded = await read_history(request, window.since, window.until)
-    rows = port_uptime(report.found_outages(found, window.until, excluded), found.ports, window)
-    return OrjsonResponse({**_span(window), "period_min": round(window.minutes, 3),
-                           "target": NEVI_TARGET, "ports": [r.as_dict() for r in rows]})
+    monthly = params.choice(request.query_params, "monthly", ("true", "false")) == "true"
+    # µ per month is over the twelve months that end with it: read a year further back.
+    start = add_months(window.since, -12) if monthly else window.since
+    found, excluded = await read_history(request, start, window.until)
+    outages = report.found_outages(found, window.until, excluded)
+    rows = port_uptime(outages, found.ports, window)
+    body: dict[str, Any] = {**_span(window), "period_min": round(window.minutes, 3),
+                            "target": NEVI_TARGET, "ports": [r.as_dict() for r in rows]}
+    if monthly:
+        last = window.until - timedelta(microseconds=1)
+        body["months"] = [{"month": month, **row.as_dict()} for month, row in
+                          monthly_uptime(outages, found.ports, window.since, last)]
+    return OrjsonResponse(body)
 
 
 async def outages_report(request: Request) -> Response:
