@@ -126,3 +126,23 @@ def test_the_decoder_reads_vendor_codes_by_vendor_id() -> None:
     (named,) = decode_payload("StatusNotification",
                               status("x", "com.evgo.mrec", "F001")[3]).faults
     assert (named.scheme, named.guessed) == ("evgo-mrec", False)
+
+
+def test_an_unknown_201_connector_status_is_heard_and_flagged() -> None:
+    """The relaxed 2.0.1 connectorStatus check: the enum lives in the schema's definitions, and
+    relaxing the property must reach it."""
+    import itertools
+    from datetime import UTC, datetime
+
+    from evfault.pipeline import MessagePath, PathConfig
+    from evfault.tracking.tracker import Tracker, TrackerConfig
+
+    ids = itertools.count(1)
+    path = MessagePath(Tracker(TrackerConfig(), lambda: f"i{next(ids)}"), PathConfig(60))
+    frame = json.dumps([2, "cs1", "StatusNotification", {
+        "timestamp": "2026-11-28T15:12:12Z", "connectorStatus": "Broken", "evseId": 1,
+        "connectorId": 1}])
+    done = path.incoming("CS-1", "2.0.1", frame, datetime(2026, 11, 28, 15, 12, 13, tzinfo=UTC))
+    assert done.error is None and json.loads(done.answer or "") == [3, "cs1", {}]
+    assert [w.rule for w in done.warnings] == ["ocpp-schema"]
+    assert "connectorStatus" in done.warnings[0].message

@@ -88,12 +88,23 @@ def _relax(schema: dict[str, Any], version: str, action: str) -> dict[str, Any]:
     _strip_formats(schema)
     properties = schema.get("properties", {})
     for name, keywords in _RELAXED.get((version, action), {}).items():
+        target = _deref(schema, properties.get(name, {}))
         for keyword in keywords:
-            properties.get(name, {}).pop(keyword, None)
+            target.pop(keyword, None)
     definitions = schema.get("definitions", {})
     for definition, name in _RELAXED_TYPES.get((version, action), ()):
         definitions.get(definition, {}).get("properties", {}).get(name, {}).pop("type", None)
     return schema
+
+
+def _deref(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """The node a property's `$ref` points at: 2.0.1 keeps its enums in `definitions`
+    (connectorStatus → ConnectorStatusEnumType), so relaxing the property means relaxing that."""
+    ref = node.get("$ref")
+    if not isinstance(ref, str) or not ref.startswith("#/definitions/"):
+        return node
+    found = schema.get("definitions", {}).get(ref.removeprefix("#/definitions/"))
+    return found if isinstance(found, dict) else node
 
 
 @cache

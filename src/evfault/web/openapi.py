@@ -360,6 +360,11 @@ def operation(summary: str, ok: Schema, params: list[Schema] | None = None,
 
 
 BAD_QUERY = {"400": "A query value could not be used; the sentence says which."}
+BAD_REQUEST = "A query value, path or body could not be used; the sentence says which."
+# One event of a text/event-stream, as a client reads it (its `data` is a JSON document).
+SSE_EVENT: Schema = {"type": "object", "properties": {
+    "event": {"type": "string"}, "data": {"type": "string"}, "id": {"type": "string"},
+    "retry": {"type": "integer"}}}
 LANG = query(
     "lang",
     "Language of the texts (en, de, fr, es, it, nl, pt, pl; de-AT gives de). Without it, "
@@ -480,13 +485,23 @@ def operator_paths() -> dict[str, Schema]:
         "/api/v1/events": {"get": operation(
             "Live changes as Server-Sent Events",
             {"description": "An endless text/event-stream.",
-             "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+             "content": {"text/event-stream": {"schema": SSE_EVENT}}},
             description="Events: `hello` {server_time} first; `incident` {kind, incident}; "
                         "`status` (a StatusChange); `connectivity` (a ConnectivityChange); "
                         "`resync` {} when this client fell behind and must reload its view.")},
         "/healthz": {"get": operation(
             "Is the server up?", json_body(ref("Health"), "It is."), tag="service")},
     }
+
+
+def with_bad_request(paths: dict[str, Schema]) -> dict[str, Schema]:
+    """Every operation that reads a query, a path or a body can answer 400 with a sentence:
+    say so once here rather than in each (what schemathesis checks every answer against)."""
+    for item in paths.values():
+        for op in item.values():
+            if (op.get("parameters") or op.get("requestBody")) and "400" not in op["responses"]:
+                op["responses"]["400"] = error(BAD_REQUEST)
+    return paths
 
 
 @cache
@@ -513,9 +528,10 @@ def document() -> dict[str, Any]:
             {"name": "access", "description": "The charger registry, refused connections and "
                                               "the audit log."},
         ],
-        "paths": public_marked({**code_paths(), **operator_paths(), **trust_paths(),
-                               **site_paths(), **command_paths(), **report_paths(),
-                               **driver_paths(), **alert_paths(), **tag_paths()}),
+        "paths": with_bad_request(public_marked({
+            **code_paths(), **operator_paths(), **trust_paths(), **site_paths(),
+            **command_paths(), **report_paths(), **driver_paths(), **alert_paths(),
+            **tag_paths()})),
         "components": {"schemas": schemas(), "securitySchemes": SECURITY_SCHEMES},
         "security": LOGGED_IN,
     }

@@ -53,7 +53,9 @@ def command_schemas() -> dict[str, Schema]:
             "args": {"type": "object", "additionalProperties": True,
                      "description": "The command's arguments (docs/commands.md), e.g. "
                                     '{"type": "soft"} for reset.'}}},
-        "CommandRefused": {"type": "object", "required": ["error", "command"], "properties": {
+        # `command` is there when the body was understood (a 400 for an unreadable body
+        # carries the sentence alone).
+        "CommandRefused": {"type": "object", "required": ["error"], "properties": {
             "error": text, "command": _ref("Command")}},
     }
 

@@ -11,6 +11,10 @@ from evfault.catalog.model import DEFAULT_LANG, Severity
 from evfault.web.http import ApiError
 
 SEVERITIES = tuple(s.value for s in Severity)
+# Times a query may name: a report's window reaches a year around them, which must stay within
+# what datetime and the databases can hold (year 1 with +14:00 is before the year 1 in UTC).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 STATES = ("active", "cleared", "all")
 
 
@@ -64,7 +68,7 @@ def page(params: Mapping[str, str], default_limit: int, max_limit: int) -> Page:
 
 
 def timestamp(params: Mapping[str, str], name: str) -> datetime | None:
-    """An ISO 8601 time or date; one without a zone is taken as UTC."""
+    """An ISO 8601 time or date, in UTC; one without a zone is taken as UTC."""
     raw = text(params, name)
     if raw is None:
         return None
@@ -74,7 +78,14 @@ def timestamp(params: Mapping[str, str], name: str) -> datetime | None:
         raise ApiError(
             400, f"{name} must be an ISO 8601 time such as 2024-05-01T12:00:00Z, not {raw!r}."
         ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    out_of_range = ApiError(400, f"{name} must be a time from 1970 to 8999, not {raw!r}.")
+    try:
+        parsed = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+14:00 is before the first representable time
+        raise out_of_range from None
+    if not EARLIEST <= parsed < LATEST:
+        raise out_of_range
+    return parsed
 
 
 def choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:

@@ -173,10 +173,15 @@ async def ev_chart(request: Request) -> Response:
     text = params.text(request.query_params, "quarter")
     if text is None:
         raise ApiError(400, "Give the quarter, like quarter=2026Q3.")
+    out_of_range = ApiError(400, f"The quarter must lie between 1971 and 8999, not {text!r}.")
     try:
         quarter = evchart.quarter(text)
-    except ValueError as exc:
-        raise ApiError(400, str(exc)) from None
+    except OverflowError:
+        raise out_of_range from None
+    except ValueError as exc:  # the pattern's own sentence, or datetime's "year … out of range"
+        raise (ApiError(400, str(exc)) if str(exc).endswith(".") else out_of_range) from None
+    if not params.EARLIEST.year < quarter.since.year < params.LATEST.year:
+        raise out_of_range
     now = request.app.state.services.clock()
     until = min(quarter.until, now)
     if until <= quarter.since:
