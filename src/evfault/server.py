@@ -179,7 +179,7 @@ class Server:
         await alerts.start()
         await healer.start()
         self.app = build_app(self.services, self.central, trust)
-        self.sites = SiteManager(self.services, sites)
+        self.sites = SiteManager(self.services, sites, store=trust.store)
         self.app.state.sites = self.sites
         self.app.state.alerts = self.alerts
         self.app.state.tags = self.tags

@@ -36,8 +36,9 @@ def site_link_cut(states: Mapping[str, ChargerState], sources: Iterable[Reading]
     readings = list(sources)
     if len(states) + len(readings) < 2 or not states:
         return False
+    # A source not yet read since evfault started (unknown) says nothing about the link.
     return (all(s is ChargerState.OFFLINE for s in states.values())
-            and all(r.state is not SourceState.ONLINE for r in readings))
+            and all(r.state is SourceState.OFFLINE for r in readings))
 
 
 def as_seen(reading: Reading | None, link_cut: bool) -> Reading | None:

@@ -439,3 +439,44 @@ id_tags = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+
+# ---- sites: their settings, notifications and limits over time (migration 0010_sites) ---------
+
+# Sites managed through the API (a site file's sites are not stored: the file is their source).
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("config", Text, nullable=False),  # JSON in the site file's shape
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String, nullable=False),
+)
+
+# The seed's platform notifications of a site, from the moment they open until they clear.
+site_notifications = Table(
+    "site_notifications",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("site_id", String, nullable=False),
+    Column("code", String, nullable=False),  # a platform catalog code: MeterOffline, …
+    Column("subject", String, nullable=False),  # the charger for ChargerOffline, else ""
+    Column("info", Text),  # what load management did about it: "50 A assumed"
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("cleared_at", UtcDateTime),
+    Index(None, "site_id", "opened_at"),
+)
+
+# The site's limit and what used it, sampled when it changes (the day's plot on the site page).
+site_samples = Table(
+    "site_samples",
+    metadata,
+    _id_column(),
+    Column("site_id", String, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("limit_a", Float, nullable=False),
+    Column("metered_a", Float, nullable=False),
+    Column("allocated_a", Float, nullable=False),
+    Column("reserved_a", Float, nullable=False),
+    Index(None, "site_id", "at"),
+)

@@ -51,7 +51,7 @@ def _config() -> Schema:
                              "fallback_a": _num(), "interval_s": _num(), "grace_s": _num(),
                              "kind": _enum("holding", "input"), "signed": {"type": "boolean"},
                              "words": {"type": "integer", "enum": [1, 2]}}}
-    return {"type": "object", "required": ["id", "fuse_limit_a"], "properties": {
+    return {"type": "object", "required": ["fuse_limit_a"], "properties": {
         "id": {"type": "string"}, "name": {"type": "string"}, "fuse_limit_a": _num(),
         "phases": {"type": "integer", "enum": [1, 3]},
         "chargers": {"type": "array", "items": charger}, "meter": source, "ems": source}}
@@ -83,9 +83,31 @@ def site_schemas() -> dict[str, Schema]:
         "overloaded": {"type": "boolean"},
         "computed_at": {"type": "string", "format": "date-time", "nullable": True},
         "meter": _source(), "ems": _source(),
-        "chargers": {"type": "array", "items": share}, "config": _ref("SiteConfig")})
+        "chargers": {"type": "array", "items": share},
+        "link_cut": {"type": "boolean", "description": "Every device of the site is silent: "
+                                                       "evfault's link to it is cut."},
+        "notifications": {"type": "array", "items": _ref("SiteNotification")},
+        "config": _ref("SiteConfig")})
+    note = _obj({
+        "id": {"type": "string"},
+        "code": _enum("ChargerOffline", "ControllerOffline", "EmsOffline", "EmsUnknown",
+                      "MeterOffline", "MeterUnknown"),
+        "ref": {"type": "string"}, "subject": {"type": "string", "nullable": True},
+        "title": {"type": "string"}, "severity": {"type": "string"},
+        "summary": {"type": "string", "nullable": True},
+        "operator_steps": {"type": "array", "items": {"type": "string"}},
+        "help_url": {"type": "string"},
+        "info": {"type": "object", "description": "What load management did: amps, action "
+                                                  "(reserved, limit, assumed), kind."},
+        "opened_at": {"type": "string", "format": "date-time"},
+        "cleared_at": {"type": "string", "format": "date-time", "nullable": True}})
+    sample = _obj({"at": {"type": "string", "format": "date-time"}, "limit_a": _num(),
+                   "metered_a": _num(), "allocated_a": _num(), "reserved_a": _num()})
+    history = _obj({"site_id": {"type": "string"},
+                    "since": {"type": "string", "format": "date-time"},
+                    "samples": {"type": "array", "items": sample}})
     return {"Site": site, "SiteList": _obj({"sites": {"type": "array", "items": _ref("Site")}}),
-            "SiteConfig": _config()}
+            "SiteConfig": _config(), "SiteNotification": note, "SiteHistory": history}
 
 
 def site_paths() -> dict[str, Schema]:
@@ -96,7 +118,25 @@ def site_paths() -> dict[str, Schema]:
             "summary": "Sites: limits, allocations, reservations, meter and EMS states",
             "tags": ["sites"], "parameters": [],
             "responses": {"200": _json(_ref("SiteList"), "Every site this server manages.")}}},
-        "/api/v1/sites/{site_id}": {"get": {
-            "summary": "One site", "tags": ["sites"], "parameters": [site_id],
-            "responses": {"200": _json(_ref("Site"), "The site now."), "404": missing}}},
+        "/api/v1/sites/{site_id}": {
+            "get": {"summary": "One site", "tags": ["sites"], "parameters": [site_id],
+                    "responses": {"200": _json(_ref("Site"), "The site now."), "404": missing}},
+            "put": {"summary": "Add or replace a site (admin; stored and audited)",
+                    "tags": ["sites"], "parameters": [site_id],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": _ref("SiteConfig")}}},
+                    "responses": {
+                        "200": _json(_ref("Site"), "The site as now managed."),
+                        "400": _json(_ref("Error"), "The site cannot be used; the sentence "
+                                                    "says why."),
+                        "403": _json(_ref("Error"), "Your role may not."),
+                        "409": _json(_ref("Error"), "The site comes from the site file.")}}},
+        "/api/v1/sites/{site_id}/history": {"get": {
+            "summary": "The site's limit and its use over time (the day's plot)",
+            "tags": ["sites"], "parameters": [site_id, {
+                "name": "since", "in": "query", "required": False,
+                "schema": {"type": "string", "format": "date-time"},
+                "description": "From when (default: a day ago)."}],
+            "responses": {"200": _json(_ref("SiteHistory"), "Samples, oldest first."),
+                          "404": missing}}},
     }
