@@ -21,7 +21,7 @@ from evfault.context import Services
 from evfault.sites.allocate import allocate
 from evfault.sites.config import SiteConfigError, site_from, site_to_dict
 from evfault.sites.enforce import EnforceConfig, Enforcer
-from evfault.sites.modbus import SourceMonitor
+from evfault.sites.modbus import SourceMonitor, stop_task
 from evfault.sites.model import Allocation, ChargerState, Reading, Site, SourceState
 from evfault.sites.notify import SiteNotifier
 from evfault.sites.states import as_seen, charger_state, site_link_cut
@@ -116,9 +116,7 @@ class SiteManager:
     async def stop(self) -> None:
         for task in (self._task, self._watch):
             if task is not None:
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
+                await stop_task(task)
         for runtime in self.runtimes.values():
             for monitor in runtime.monitors.values():
                 await monitor.stop()

@@ -23,6 +23,21 @@ log = logging.getLogger("evfault.sites")
 logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
 
 
+STOP_WAIT_S = 5.0
+
+
+async def stop_task(task: asyncio.Task[None]) -> None:
+    """Cancel and wait a bounded time: a Modbus connect in flight may swallow the first cancel."""
+    for _ in range(3):
+        task.cancel()
+        done, _pending = await asyncio.wait({task}, timeout=STOP_WAIT_S / 3)
+        if done:
+            with suppress(asyncio.CancelledError, Exception):
+                task.result()
+            return
+    log.warning("%s did not stop in %g s; left behind", task.get_name(), STOP_WAIT_S)
+
+
 class SourceError(Exception):
     """The source did not give a usable value; the message says why (for the log and the API)."""
 
@@ -106,9 +121,7 @@ class SourceMonitor:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
+            await stop_task(self._task)
         self.reader.close()
 
     async def poll(self) -> Reading:
