@@ -7,6 +7,7 @@
 sends StatusNotifications back to back and records each answer's latency. First alone (the
 baseline), then beside each abuse, run by a second child process (this script with --abuse):
 
+  load     --abusers well-behaved chargers sending back to back (the yardstick for mix)
   fuzz     --abusers chargers sending random bytes, broken JSON and wrong frames back to back
   mix      --abusers chargers, one frame in ten bad (a value no database holds, a NUL, garbage)
   codes    --abusers/10 chargers, each StatusNotification carrying 120,000 codes
@@ -14,8 +15,12 @@ baseline), then beside each abuse, run by a second child process (this script wi
   clocks   --abusers chargers dating their reports 1970, year 1 and the far future
 
 Printed per phase: the good charger's answers, p50 and p99 latency, its p99 over the
-baseline's (the figure: at most 5× on a 2-core machine), and the server's CPU seconds (utime +
-stime from /proc) per answered message of every client together.
+baseline's (alone), the server's CPU seconds (utime + stime from /proc) during the phase, and
+how many answers a second the abusers got. Fifty chargers sending back to back take the server
+from the good one whatever they send, so the figure compares each abuse with `load`, the same
+clients sending only good frames: the good charger's p99 under any abuse within 2× of its p99
+under that load. For `mix`, the abusers' answers a second against `load` show what one bad frame
+in ten costs the good frames beside it (before issue 10: 40–63 % of the throughput).
 """
 
 from __future__ import annotations
@@ -40,7 +45,9 @@ from websockets.typing import Subprotocol
 
 HERE = Path(__file__).resolve().parent
 TICKS = os.sysconf("SC_CLK_TCK")
-TARGET_RATIO = 5.0
+# An abuse may cost the good charger no more than the same number of well-behaved chargers
+# sending back to back does (the `load` phase): its p99 within 2× of the p99 under that load.
+TARGET_RATIO = 2.0
 OCPP16 = Subprotocol("ocpp1.6")
 
 
@@ -104,6 +111,10 @@ def fuzz_frame(rng: random.Random, n: int) -> str:
                                                           "errorCode": "x", "status": 7}])
 
 
+def load_frame(rng: random.Random, n: int) -> str:
+    return good_frame(n).replace('"g', '"l')
+
+
 def mix_frame(rng: random.Random, n: int) -> str:
     if n % 10:
         return good_frame(n).replace('"g', '"m')
@@ -130,7 +141,11 @@ def clocks_frame(rng: random.Random, n: int) -> str:
         "vendorErrorCode": "F001", "timestamp": stamp}])
 
 
-FRAMES = {"fuzz": fuzz_frame, "mix": mix_frame, "codes": codes_frame, "clocks": clocks_frame}
+FRAMES = {"load": load_frame, "fuzz": fuzz_frame, "mix": mix_frame, "codes": codes_frame,
+          "clocks": clocks_frame}
+
+
+ANSWERED = [0, 0]  # the abusers' CALLRESULTs and CALLERRORs
 
 
 async def abuser(url: str, kind: str, index: int) -> None:
@@ -142,7 +157,8 @@ async def abuser(url: str, kind: str, index: int) -> None:
             n = 0
             while True:
                 await ws.send(make(rng, n))
-                await ws.recv()
+                answer = await ws.recv()
+                ANSWERED[0 if str(answer).startswith("[3") else 1] += 1
                 n += 1
 
 
@@ -164,7 +180,11 @@ async def abuse(args: argparse.Namespace) -> None:
         count = max(1, args.abusers // 10) if args.abuse == "codes" else args.abusers
         tasks = [asyncio.ensure_future(abuser(args.url, args.abuse, i)) for i in range(count)]
     print("ready", flush=True)
-    await asyncio.gather(*tasks)
+    await asyncio.sleep(1.0)  # the ramp: the good charger starts after it too
+    ANSWERED[:] = [0, 0]
+    await asyncio.sleep(args.seconds)
+    print(f"answered {ANSWERED[0]} {ANSWERED[1]} of {len(tasks)} clients", flush=True)
+    os._exit(0)  # the connections are cut, as a crowd of broken clients would leave
 
 
 # ---- the run -------------------------------------------------------------------------------------
@@ -183,6 +203,7 @@ def make_token(db: str) -> str:
 def start_server(db: str, port: int, subscribers: int) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "evfault", "serve", "--db", db, "--port", str(port),
                "--unknown-chargers", "accept", "--log-level", "error",
+               "--max-connections-per-address", str(subscribers + 1000),
                "--max-event-streams", str(subscribers + 10),
                "--max-event-streams-per-user", str(subscribers + 10)]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True,
@@ -211,13 +232,17 @@ async def phase(name: str, args: argparse.Namespace, url: str, server: subproces
         latencies = await good_charger(url, args.seconds)
     finally:
         cpu = cpu_seconds(server.pid) - cpu_before
+        abuse = ""
         if helper is not None:
-            helper.kill()
+            assert helper.stdout is not None
+            line = (await helper.stdout.readline()).decode().split()
             await helper.wait()
+            if len(line) >= 3 and (ok := int(line[1])) + (bad := int(line[2])):
+                abuse = f"  abusers answered {(ok + bad) / args.seconds:6.0f}/s ({bad} CALLERROR)"
     p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
     ratio = "" if baseline is None else f"  p99 ×{p99 / baseline:5.1f} of baseline"
     print(f"{name:9s} good answers {len(latencies):6d}  p50 {p50 * 1000:7.2f} ms  "
-          f"p99 {p99 * 1000:8.2f} ms{ratio}  server CPU {cpu:5.2f} s", flush=True)
+          f"p99 {p99 * 1000:8.2f} ms{ratio}  server CPU {cpu:5.2f} s{abuse}", flush=True)
     await asyncio.sleep(1.0)  # let the server drain what the abusers left
     return p99
 
@@ -234,13 +259,15 @@ async def run(args: argparse.Namespace) -> None:
                   f"{time.strftime('%Y-%m-%d')}", flush=True)
             await good_charger(url, 1.0)  # warm up: imports, caches, the first commits
             baseline = await phase("baseline", args, url, server, token, port, None)
-            worst = 0.0
-            for name in args.only.split(","):
-                p99 = await phase(name, args, url, server, token, port, baseline)
-                worst = max(worst, p99 / baseline)
-            verdict = "holds" if worst <= TARGET_RATIO else "MISSED"
-            print(f"worst good-charger p99 ×{worst:.1f} of baseline; target ≤ ×{TARGET_RATIO:g}: "
-                  f"{verdict}")
+            p99s = {name: await phase(name, args, url, server, token, port, baseline)
+                    for name in args.only.split(",")}
+            load = p99s.pop("load", None)
+            if load is not None and p99s:
+                worst = max(p99s, key=lambda name: p99s[name])
+                ratio = p99s[worst] / load
+                verdict = "holds" if ratio <= TARGET_RATIO else "MISSED"
+                print(f"worst abuse ({worst}): good-charger p99 ×{ratio:.1f} of its p99 under the "
+                      f"same load of well-behaved chargers; target ≤ ×{TARGET_RATIO:g}: {verdict}")
             if server.poll() is not None:
                 raise SystemExit("the server died under abuse")
         finally:
@@ -253,7 +280,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--abusers", type=int, default=50)
     parser.add_argument("--subscribers", type=int, default=1000)
-    parser.add_argument("--only", default="fuzz,mix,codes,streams,clocks")
+    parser.add_argument("--only", default="load,fuzz,mix,codes,streams,clocks")
     parser.add_argument("--abuse", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)

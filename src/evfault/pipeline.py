@@ -155,10 +155,14 @@ class MessagePath:
             done = self.rejected(charger_id, version, error, text, received_at)
             done.batch = WriteBatch()
             return done
+        return self.rejected(charger_id, version, error, self._cut(text), received_at)
+
+    def _cut(self, text: str) -> str:
+        """A frame to log that may be huge: its first `bad_frame_keep` characters."""
         keep = self.config.bad_frame_keep
-        if len(text) > keep:
-            text = f"{text[:keep]}… [{len(text) - keep} more characters not kept]"
-        return self.rejected(charger_id, version, error, text, received_at)
+        if len(text) <= keep:
+            return text
+        return f"{text[:keep]}… [{len(text) - keep} more characters not kept]"
 
     def _within_quota(self, charger_id: str, at: datetime) -> bool:
         quota = self.config.bad_frames_per_hour
@@ -174,7 +178,9 @@ class MessagePath:
               registration: Registration, busy_retry: int | None = None) -> Processed:
         handler = self._handler_for(version, call)
         validate_request(version, call.action, call.payload, call.message_id)
-        call, flagged = self._guarded(version, call, raw)
+        call, flagged, bounded = self._guarded(version, call, raw)
+        if bounded:  # its excess is not stored: not in the log either
+            raw = self._cut(raw)
         outcome = self._run(handler, charger_id, call, received_at, registration, busy_retry)
         if outcome.charger is not None and outcome.charger.vendor:
             self.vendors[charger_id] = outcome.charger.vendor
@@ -195,7 +201,7 @@ class MessagePath:
                          message_id=call.message_id)
 
     def _guarded(self, version: str, call: Call, raw: str
-                 ) -> tuple[Call, tuple[DecodeWarning, ...]]:
+                 ) -> tuple[Call, tuple[DecodeWarning, ...], bool]:
         """The call with a payload the store can hold and the tracker can afford (ocpp/guard)."""
         try:
             done = guard(version, call.action, call.payload, call.message_id, raw,
@@ -208,7 +214,7 @@ class MessagePath:
             self.counters.dropped_items += done.dropped
         if done.payload is not call.payload:
             call = Call(call.message_id, call.action, done.payload)
-        return call, done.warnings
+        return call, done.warnings, done.dropped > 0
 
     def _handler_for(self, version: str, call: Call) -> Handler:
         handler = HANDLERS[version].get(call.action)

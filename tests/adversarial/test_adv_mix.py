@@ -140,6 +140,8 @@ async def test_a_huge_code_list_is_bounded(start_server: Any) -> None:
     assert server.central.path.counters.dropped_items == 120_000 - 32
     event = (await server.services.store.status_events("CP-HUGE"))[0]
     assert len(event.vendor_error_code or "") <= server.settings.max_info_length
+    (logged,) = [m for m in await server.services.store.messages("CP-HUGE") if m.direction == "in"]
+    assert len(logged.raw) < server.settings.max_bad_frame_log + 100  # 1 MB frame, 4 KB logged
 
 
 async def test_clock_abuse_never_makes_a_zero_second_repair(start_server: Any) -> None:

@@ -39,6 +39,8 @@ FLUSH_MIN_S = 0.05
 FLUSH_PER_LISTENER_S = 0.0004
 # How many changes one chunk may carry before it is sent (bounds one pass of the pump).
 MAX_CHUNK = 2000
+# Streams woken per turn of the event loop; chargers are read between turns.
+SLICE = 25
 
 
 class Listener:
@@ -158,9 +160,14 @@ class Fanout:
                 log.exception("encoding live changes failed; streams are told to resync")
                 chunk = resync
             self.encoded += sum(1 for item in items if not isinstance(item, Resync))
-            for listener in tuple(self.listeners):
-                if not listener.offer(chunk, resync):
-                    self.resyncs += 1
+            listeners = tuple(self.listeners)
+            for start in range(0, len(listeners), SLICE):
+                for listener in listeners[start:start + SLICE]:
+                    if not listener.offer(chunk, resync):
+                        self.resyncs += 1
+                # Let the loop read chargers between slices: waking 1,000 streams at once
+                # would hold every charger's answer behind all their sends.
+                await asyncio.sleep(0)
 
 
 async def listen(listener: Listener, hello: str, keepalive_s: float) -> AsyncIterator[str]:
