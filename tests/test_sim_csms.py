@@ -140,9 +140,9 @@ class CentralSystem:
                               self.by_connection[charger_id][-1])
         point: ChargePoint16 | ChargePoint201
         if ws.subprotocol == "ocpp2.0.1":
-            point = Csms201(charger_id, recording, response_timeout=5)
+            point = Csms201(charger_id, recording, response_timeout=60)
         else:
-            point = Csms16(charger_id, recording, response_timeout=5)
+            point = Csms16(charger_id, recording, response_timeout=60)
         point.interval = self.interval  # type: ignore[union-attr]
         self.points[charger_id] = point
         with suppress(websockets.ConnectionClosed):

@@ -27,7 +27,7 @@ QUICK_REBOOT = {"per_hour": 0, "downtime": 0.1}  # reboots only when the server 
 def scenario(**doc: Any) -> Scenario:
     """One quiet charger unless told otherwise: no sessions, no heartbeats, instant ramp."""
     base: dict[str, Any] = {"chargers": 1, "protocol": "1.6", "mrec": "evgo", "connectors": 1,
-                            "heartbeat": 0, "ramp": 1000, "call_timeout": 5,
+                            "heartbeat": 0, "ramp": 1000, "call_timeout": 60,
                             "sessions": FAST_SESSIONS}
     base.update(doc)
     return parse_scenario(base, "test")
