@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from evfault.bus import Resync
 from evfault.context import Services
+from evfault.store.model import WriteBatch
 from evfault.tracking.model import (
     ChangeKind,
     ConnectivityChange,
@@ -29,6 +30,7 @@ from test_web_support import (
     EVIL_ID,
     NOW,
     StreamReader,
+    charger_facts,
     client_for,
     evil_fleet,
     incident,
@@ -424,6 +426,46 @@ async def test_dashboard_json_filters(client: httpx.AsyncClient) -> None:
     assert [e["id"] for e in body["errors"]] == ["i-temp"]
     body = await get_json(client, "/api/v1/dashboard?charger=CP-3")
     assert body["errors"] == [] and [c["id"] for c in body["chargers"]] == ["CP-3"]
+
+
+async def test_a_large_fleet_comes_a_page_at_a_time_problems_first(sqlite_url: str) -> None:
+    from evfault.web.views import BOARD_LIST_LIMIT, BOARD_ROWS
+
+    big = WriteBatch()
+    n = 2 * BOARD_ROWS + 37
+    for i in range(n):
+        charger_facts(big, f"BIG-{i:04d}", "ABB", "Terra", True, 1, {1: "Available"})
+    errors = BOARD_LIST_LIMIT + 5
+    big.incidents += [incident(f"big-{i}", f"BIG-{i:04d}", "F001", opened_min=5)
+                      for i in range(n - errors, n)]
+    store = await start_store(sqlite_url, big)
+    try:
+        async with trusted(create_app(services_for(store))) as app, client_for(app) as client:
+            first = await get_json(client, "/api/v1/dashboard")
+            assert len(first["chargers"]) == BOARD_ROWS and first["points"]["total"] == n
+            assert first["points"]["previous"] is None
+            assert first["points"]["next"] == f"?points={BOARD_ROWS}"
+            assert all(c["error_count"] for c in first["chargers"])  # problems first
+            assert first["summary"]["chargers"] == n
+            assert len(first["errors"]) == BOARD_LIST_LIMIT
+            assert first["errors_total"] == errors
+            last = await get_json(client, f"/api/v1/dashboard{first['points']['next']}"
+                                          f"&points={2 * BOARD_ROWS}")
+            assert len(last["chargers"]) == 37 and last["points"]["next"] is None
+            assert (last["points"]["first"], last["points"]["last"]) == (2 * BOARD_ROWS + 1, n)
+            beyond = await get_json(client, "/api/v1/dashboard?points=99999")
+            assert beyond["points"]["offset"] == 2 * BOARD_ROWS  # the last page, not nothing
+            seen = {c["id"] for page in (0, BOARD_ROWS, 2 * BOARD_ROWS)
+                    for c in (await get_json(client, f"/api/v1/dashboard?points={page}"))
+                    ["chargers"]}
+            assert len(seen) == n  # every charger on exactly one page
+            narrowed = await get_json(client, "/api/v1/dashboard?charger=BIG-000&points=0")
+            assert narrowed["points"]["total"] == 10 and narrowed["points"]["next"] is None
+            page = await client.get("/?points=100")
+            assert page.status_code == 200 and 'id="points-previous" href="?"' in page.text
+            assert f"101–200 of {n}" in page.text
+    finally:
+        await store.close()
 
 
 # ---- the live stream -------------------------------------------------------------------

@@ -133,7 +133,8 @@ async def error_history(request: Request) -> Response:
 
 async def dashboard(request: Request) -> Response:
     q = request.query_params
-    view = await views.dashboard(services_of(request), params.error_filter(q), params.lang(q))
+    view = await views.dashboard(services_of(request), params.error_filter(q), params.lang(q),
+                                 params.points(q))
     return OrjsonResponse(view)
 
 

@@ -291,9 +291,17 @@ def dashboard_schema() -> Schema:
                                                                "nullable": True}},
         "summary": {"type": "object", "additionalProperties": True},
         "errors": array(ref("Incident")),
+        "errors_total": {"type": "integer"},
         "notifications": array(notice),
+        "notifications_total": {"type": "integer"},
         "platform": {"type": "object", "additionalProperties": notice},
         "chargers": array(ref("Charger")),
+        "points": obj({
+            "offset": {"type": "integer"}, "limit": {"type": "integer"},
+            "total": {"type": "integer"}, "first": {"type": "integer"},
+            "last": {"type": "integer"}, "previous": string(nullable=True),
+            "next": string(nullable=True),
+        }, required=("offset", "limit", "total")),
     })
 
 
@@ -479,9 +487,13 @@ def operator_paths() -> dict[str, Schema]:
              *paging(100, 1000)], BAD_QUERY)},
         "/api/v1/dashboard": {"get": operation(
             "The operator dashboard's data (the JSON twin of /)",
-            json_body(ref("Dashboard"), "Summary, errors, notifications, chargers."),
+            json_body(ref("Dashboard"), "Summary, errors, notifications, a page of chargers. "
+                      "The error and notification lists stop at 200 (their totals say how "
+                      "many there are); chargers come 100 at a time, problems first."),
             [query("charger", "Only this charger."),
-             query("code", "Only this code or scheme:code."), SEVERITY_PARAM, LANG], BAD_QUERY)},
+             query("code", "Only this code or scheme:code."), SEVERITY_PARAM, LANG,
+             query("points", "Where the page of charging points starts (0, 100, …).",
+                   {"type": "integer", "minimum": 0})], BAD_QUERY)},
         "/api/v1/events": {"get": operation(
             "Live changes as Server-Sent Events",
             {"description": "An endless text/event-stream.",

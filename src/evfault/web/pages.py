@@ -64,9 +64,10 @@ async def dashboard(request: Request) -> Response:
     q = request.query_params
     try:
         flt = params.error_filter(q)
+        points = params.points(q)
     except ApiError as exc:
         return error_page(request, exc.status_code, exc.message)
-    view = await views.dashboard(services_of(request), flt, params.lang(q))
+    view = await views.dashboard(services_of(request), flt, params.lang(q), points)
     from evfault.web.alerts import dashboard_counts  # these render through this module
     from evfault.web.driver_reports import recent
     from evfault.web.trust_pages import dashboard_panel

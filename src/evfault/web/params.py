@@ -67,6 +67,11 @@ def page(params: Mapping[str, str], default_limit: int, max_limit: int) -> Page:
     )
 
 
+def points(params: Mapping[str, str]) -> int:
+    """Where the dashboard's page of charging points starts."""
+    return integer(params, "points", 0, 0, 10**9)
+
+
 def timestamp(params: Mapping[str, str], name: str) -> datetime | None:
     """An ISO 8601 time or date, in UTC; one without a zone is taken as UTC."""
     raw = text(params, name)

@@ -6,7 +6,7 @@ same wherever a person or a program meets it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -82,8 +82,21 @@ def healing_action(attempt: Attempt) -> Json:
     }
 
 
+def explainer(catalog: Catalog, lang: str) -> Callable[[str, str], Json | None]:
+    """`explanation` remembered per code: a board of 2,000 errors has a few dozen codes."""
+    known: dict[tuple[str, str], Json | None] = {}
+
+    def explain(scheme: str, code: str) -> Json | None:
+        key = (scheme, code)
+        if key not in known:
+            known[key] = explanation(catalog, scheme, code, lang)
+        return known[key]
+    return explain
+
+
 def incident(inc: Incident, now: datetime, catalog: Catalog, lang: str = "en",
-             actions: Sequence[Attempt] = ()) -> Json:
+             actions: Sequence[Attempt] = (),
+             explain: Callable[[str, str], Json | None] | None = None) -> Json:
     reading = None
     if inc.reading_value is not None:
         reading = {"value": inc.reading_value, "unit": inc.reading_unit,
@@ -119,7 +132,8 @@ def incident(inc: Incident, now: datetime, catalog: Catalog, lang: str = "en",
         "cleared_by": None if inc.cleared_by is None else str(inc.cleared_by),
         "duration_s": round(inc.duration_s(now), 3),
         "charger_url": charger_url(inc.charger_id),
-        "explanation": explanation(catalog, inc.scheme, inc.code, lang),
+        "explanation": (explain(inc.scheme, inc.code) if explain
+                        else explanation(catalog, inc.scheme, inc.code, lang)),
         "actions": [healing_action(a) for a in actions],
     }
 

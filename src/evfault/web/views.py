@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from evfault.catalog.catalog import Catalog
 from evfault.catalog.model import Severity
@@ -66,7 +67,9 @@ async def incidents_with_actions(services: Services, incidents: Sequence[Inciden
                                  now: datetime) -> list[Json]:
     """Incidents as the API shows them, each with the self-healing actions taken on it."""
     actions = await services.store.incident_actions([i.id for i in incidents])
-    return [shapes.incident(i, now, services.catalog, actions=actions.get(i.id, ()))
+    explain = shapes.explainer(services.catalog, "en")
+    return [shapes.incident(i, now, services.catalog, actions=actions.get(i.id, ()),
+                            explain=explain)
             for i in incidents]
 
 
@@ -105,29 +108,54 @@ def _group(items: Iterable[Any], key: str) -> dict[str, list[Any]]:
     return grouped
 
 
-def _charger_sort_key(charger: Json) -> tuple[int, bool, str]:
-    """Chargers with the worst errors first, then offline ones, then by id."""
-    rank = shapes.severity_rank(charger["worst_severity"]) + 1 if charger["error_count"] else 0
-    return (-rank, charger["online"], charger["id"])
+class Fleet:
+    """Every charger's row with its active errors; shaped as JSON only for the rows shown.
 
+    At 10,000 chargers, shaping every charger (connectors, times, links) for a page that shows
+    a hundred of them was most of the dashboard's server time.
+    """
 
-def _fleet(state: StoredState, errors: Sequence[Json]) -> list[Json]:
-    """Every charger with its connectors and their active errors."""
-    connectors = _group(state.connectors, "charger_id")
-    errors_by_charger: dict[str, list[Json]] = defaultdict(list)
-    for error in errors:
-        errors_by_charger[error["charger_id"]].append(error)
-    return [
-        shapes.charger(
-            row,
-            _connectors_of(
-                row.charger_id,
-                connectors.get(row.charger_id, []),
-                errors_by_charger.get(row.charger_id, []),
-            ),
-        )
-        for row in sorted(state.chargers, key=lambda r: r.charger_id)
-    ]
+    def __init__(self, state: StoredState, errors: Sequence[Json]) -> None:
+        self.connectors = _group(state.connectors, "charger_id")
+        self.errors: dict[str, list[Json]] = defaultdict(list)
+        for error in errors:
+            self.errors[error["charger_id"]].append(error)
+        self.rows = sorted(state.chargers, key=lambda r: r.charger_id)
+
+    def problems_first(self) -> list[ChargerRow]:
+        """Chargers with the worst errors first, then offline ones, then by id."""
+        def key(row: ChargerRow) -> tuple[int, bool, str]:
+            errors = self.errors.get(row.charger_id)
+            rank = max(shapes.severity_rank(e["severity"]) for e in errors) + 1 if errors else 0
+            return (-rank, row.online, row.charger_id)
+        return sorted(self.rows, key=key)
+
+    def shaped(self, rows: Iterable[ChargerRow]) -> list[Json]:
+        return [shapes.charger(row, _connectors_of(row.charger_id,
+                                                   self.connectors.get(row.charger_id, []),
+                                                   self.errors.get(row.charger_id, [])))
+                for row in rows]
+
+    def shaped_offline(self) -> list[Json]:
+        """What an offline notice needs of each offline charger (no connectors)."""
+        return [{"id": row.charger_id, "url": shapes.charger_url(row.charger_id),
+                 "offline_since": shapes.iso(row.offline_since),
+                 "last_seen": shapes.iso(row.last_seen)}
+                for row in self.rows if not row.online]
+
+    def summary(self, errors: Sequence[Json]) -> Json:
+        by_severity = {str(level): 0 for level in Severity}
+        for error in errors:
+            by_severity[error["severity"]] = by_severity.get(error["severity"], 0) + 1
+        online = sum(1 for row in self.rows if row.online)
+        return {
+            "chargers": len(self.rows),
+            "online": online,
+            "offline": len(self.rows) - online,
+            "chargers_with_errors": sum(1 for row in self.rows if self.errors.get(row.charger_id)),
+            "active_errors": len(errors),
+            "by_severity": by_severity,
+        }
 
 
 async def _snapshot(services: Services) -> tuple[StoredState, list[Incident]]:
@@ -140,11 +168,10 @@ async def chargers(services: Services, page: Page) -> Json:
     now = services.clock()
     state, active = await _snapshot(services)
     errors = await incidents_with_actions(services, active, now)
-    fleet = _fleet(state, errors)
-    fleet.sort(key=lambda c: c["id"])
+    fleet = Fleet(state, errors)
     return {
-        "chargers": fleet[page.offset : page.offset + page.limit],
-        "total": len(fleet),
+        "chargers": fleet.shaped(fleet.rows[page.offset : page.offset + page.limit]),
+        "total": len(fleet.rows),
         "limit": page.limit,
         "offset": page.offset,
     }
@@ -179,20 +206,6 @@ def offline_notice(charger: Json, template: Json) -> Json:
     }
 
 
-def _summary(fleet: Sequence[Json], errors: Sequence[Json]) -> Json:
-    by_severity = {str(level): 0 for level in Severity}
-    for error in errors:
-        by_severity[error["severity"]] = by_severity.get(error["severity"], 0) + 1
-    return {
-        "chargers": len(fleet),
-        "online": sum(1 for c in fleet if c["online"]),
-        "offline": sum(1 for c in fleet if not c["online"]),
-        "chargers_with_errors": sum(1 for c in fleet if c["error_count"]),
-        "active_errors": len(errors),
-        "by_severity": by_severity,
-    }
-
-
 def platform_notice(error: Json) -> Json:
     """A platform condition the tracker opened as an incident (a site meter gone quiet, …)."""
     explained = error["explanation"] or {}
@@ -217,7 +230,7 @@ def is_platform(error: Json) -> bool:
 
 
 def _notices(
-    fleet: Sequence[Json], errors: Sequence[Json], flt: ErrorFilter, catalog: Catalog, lang: str
+    fleet: Fleet, errors: Sequence[Json], flt: ErrorFilter, catalog: Catalog, lang: str
 ) -> list[Json]:
     """Offline chargers, plus conditions opened as platform incidents; the oldest first."""
     shown = [e for e in errors if is_platform(e) and charger_matches(e["charger_id"], flt.charger)]
@@ -226,37 +239,64 @@ def _notices(
     template = offline_template(catalog, lang)
     notices += [
         offline_notice(c, template)
-        for c in fleet
-        if not c["online"]
-        and charger_matches(c["id"], flt.charger)
-        and (OFFLINE_CODE, c["id"]) not in reported
+        for c in fleet.shaped_offline()
+        if charger_matches(c["id"], flt.charger) and (OFFLINE_CODE, c["id"]) not in reported
     ]
     notices.sort(key=lambda n: (n["since"] or "", n["charger_id"]))
     return notices
 
 
-async def dashboard(services: Services, flt: ErrorFilter, lang: str = "en") -> Json:
+# A network of 10,000 chargers must not make the dashboard a 12 MB page that takes seconds to
+# build (measured with benchmarks/dashboard_load.py --chargers 10000): the charging points come
+# a page at a time, problems first, and the error and notification lists stop at a limit with
+# their totals shown (the filters narrow them down).
+BOARD_ROWS = 100
+BOARD_LIST_LIMIT = 200
+
+
+async def dashboard(services: Services, flt: ErrorFilter, lang: str = "en",
+                    points: int = 0) -> Json:
     """Everything the operator dashboard shows, in one shape for the page and its JSON twin.
 
     Platform conditions go to the notifications, charger errors to the Error Notifications.
+    `points`: where the page of charging points starts (problems first, then by id).
     """
     now = services.clock()
     state, active = await _snapshot(services)
     everything = await incidents_with_actions(services, active, now)
-    fleet = _fleet(state, everything)
-    fleet.sort(key=_charger_sort_key)
+    fleet = Fleet(state, everything)
     errors = [e for e in everything if not is_platform(e)]
+    shown_errors = [e for i, e in zip(active, everything, strict=True)
+                    if matches(i, flt) and not is_platform(e)]
+    notices = _notices(fleet, everything, flt, services.catalog, lang)
+    chargers = [r for r in fleet.problems_first() if charger_matches(r.charger_id, flt.charger)]
+    start = min(max(0, points), (max(0, len(chargers) - 1) // BOARD_ROWS) * BOARD_ROWS)
     return {
         "generated_at": shapes.iso(now),
         "filters": flt.as_dict(),
-        "summary": _summary(fleet, errors),
-        "errors": [
-            e for i, e in zip(active, everything, strict=True)
-            if matches(i, flt) and not is_platform(e)
-        ],
-        "notifications": _notices(fleet, everything, flt, services.catalog, lang),
+        "summary": fleet.summary(errors),
+        "errors": shown_errors[:BOARD_LIST_LIMIT],
+        "errors_total": len(shown_errors),
+        "notifications": notices[:BOARD_LIST_LIMIT],
+        "notifications_total": len(notices),
         "platform": {"offline": offline_template(services.catalog, lang)},
-        "chargers": [c for c in fleet if charger_matches(c["id"], flt.charger)],
+        "chargers": fleet.shaped(chargers[start:start + BOARD_ROWS]),
+        "points": _pager(flt, start, len(chargers)),
+    }
+
+
+def _pager(flt: ErrorFilter, start: int, total: int) -> Json:
+    """Where the page of charging points starts and ends, and the queries of its neighbours."""
+    kept = {k: v for k, v in flt.as_dict().items() if v}
+
+    def query(offset: int) -> str:
+        return "?" + urlencode({**kept, "points": offset} if offset else kept)
+
+    return {
+        "offset": start, "limit": BOARD_ROWS, "total": total,
+        "first": start + 1 if total else 0, "last": min(total, start + BOARD_ROWS),
+        "previous": query(max(0, start - BOARD_ROWS)) if start else None,
+        "next": query(start + BOARD_ROWS) if start + BOARD_ROWS < total else None,
     }
 
 

@@ -366,9 +366,9 @@
     function render() {
       if (!view) return;
       renderSummary(view.summary);
-      renderErrors(view.errors);
-      renderNotices(view.notifications);
-      renderPoints(view.chargers);
+      renderErrors(view.errors, view.errors_total);
+      renderNotices(view.notifications, view.notifications_total);
+      renderPoints(view.chargers, view.points);
       pageLongTables();
       refreshAges(document.getElementById("main"));
     }
@@ -385,15 +385,24 @@
       document.getElementById("stat-critical").parentElement.classList.toggle("stat-bad", critical > 0);
     }
 
-    function renderErrors(errors) {
-      setText("errors-count", errors.length);
+    // Lists stop at the server's limit; the count is always the whole number.
+    function renderMore(prefix, shown, total) {
+      setText(prefix + "-shown", shown);
+      setText(prefix + "-all", total);
+      document.getElementById(prefix + "-more").hidden = total <= shown;
+    }
+
+    function renderErrors(errors, total) {
+      setText("errors-count", total);
+      renderMore("errors", errors.length, total);
       showEmpty("errors-list", "errors-empty", errors.length === 0);
       const body = document.querySelector("#errors-table tbody");
       renderKeyed(body, errors, (e) => e.id, signature, (e) => errorRow(e, true));
     }
 
-    function renderNotices(list) {
-      setText("notices-count", list.length);
+    function renderNotices(list, total) {
+      setText("notices-count", total);
+      renderMore("notices", list.length, total);
       document.getElementById("notices-empty").hidden = list.length > 0;
       renderKeyed(document.getElementById("notices-list"), list, noticeKey, signature, noticeItem);
     }
@@ -414,9 +423,16 @@
       return el("li", { class: "notice" }, details);
     }
 
-    function renderPoints(fleet) {
-      setText("points-count", fleet.length);
+    function renderPoints(fleet, points) {
+      setText("points-count", points.total);
       document.getElementById("points-empty").hidden = fleet.length > 0;
+      document.getElementById("points-pager").hidden = !(points.previous || points.next);
+      setText("points-range", points.first + "–" + points.last + " of " + points.total);
+      for (const [id, query] of [["points-previous", points.previous], ["points-next", points.next]]) {
+        const link = document.getElementById(id);
+        link.hidden = !query;
+        if (query) link.setAttribute("href", query);
+      }
       renderKeyed(document.getElementById("points-body"), fleet, (c) => c.id, signature, pointRow);
     }
 
