@@ -89,6 +89,9 @@ async def test_a_site_with_a_modbus_meter_and_three_chargers_stays_under_its_fus
         assert meter_note["info"] == {"amps": 50.0, "action": "assumed"}
         german = await get(server, "/api/v1/sites/depot?lang=de")
         assert notes(german)[("MeterOffline", None)]["title"] != meter_note["title"]
+        page = await page_of(server, "/sites/depot?lang=de")
+        assert german["name"] in page and notes(german)[("MeterOffline", None)]["title"] in page
+        assert "50.0 A angenommen" in page and 'class="seg seg-reserved"' in page
 
         # It comes back: the notification clears and the live reading is used again.
         meter.set_amps(10.0)
@@ -113,6 +116,15 @@ async def test_a_site_with_a_modbus_meter_and_three_chargers_stays_under_its_fus
         await meter.stop()
 
 
+async def page_of(server: Any, path: str) -> str:
+    token = await api_token(server, "viewer")
+    async with httpx.AsyncClient(base_url=server.address.http, headers={
+            "authorization": f"Bearer {token}", "accept": "text/html"}) as client:
+        response = await client.get(path)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
 async def test_admins_put_a_site_through_the_api_and_it_survives_a_restart(
         start_server: Any, db_url: str) -> None:
     server = await start_server()
@@ -135,3 +147,5 @@ async def test_admins_put_a_site_through_the_api_and_it_survives_a_restart(
     await server.stop()
     again = await start_server()
     assert (await get(again, "/api/v1/sites/yard"))["name"] == "Yard"
+    listing = await page_of(again, "/sites")
+    assert 'href="/sites/yard"' in listing and "Yard" in listing

@@ -101,10 +101,11 @@ def site_view(runtime: SiteRuntime, enforcer: Enforcer | None = None,
     }
 
 
-def full_view(request: Request, manager: SiteManager, runtime: SiteRuntime) -> Json:
+def full_view(request: Request, manager: SiteManager, runtime: SiteRuntime,
+              lang: str | None = None) -> Json:
     services = request.app.state.services
-    lang = params.lang(request.query_params, services.catalog.languages,
-                       request.headers.get("accept-language"))
+    lang = lang or params.lang(request.query_params, services.catalog.languages,
+                               request.headers.get("accept-language"))
     notes = [notification_view(n, services.catalog, lang)
              for n in manager.notifier.active(runtime.site.id)]
     return site_view(runtime, manager.enforcer, notes)
