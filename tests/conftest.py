@@ -23,7 +23,8 @@ def _pg_problem() -> str | None:
     except ImportError:
         return "psycopg is not installed"
     try:
-        with psycopg.connect(PG_URL.replace("postgresql+psycopg", "postgresql"), connect_timeout=3):
+        with psycopg.connect(PG_URL.replace("postgresql+psycopg", "postgresql"),
+                             connect_timeout=30):  # a busy machine answers slowly
             return None
     except Exception as exc:
         return f"no PostgreSQL at {PG_URL} ({exc.__class__.__name__}: {str(exc).strip()[:120]})"

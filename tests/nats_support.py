@@ -21,7 +21,7 @@ DEFAULT = ("127.0.0.1", 4222)
 
 def answers(host: str, port: int) -> bool:
     try:
-        with socket.create_connection((host, port), timeout=1):
+        with socket.create_connection((host, port), timeout=10):
             return True
     except OSError:
         return False
