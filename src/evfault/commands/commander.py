@@ -109,8 +109,7 @@ class Commander:
     def _request(command: str, args: dict[str, Any], target: tuple[str, str] | None
                  ) -> Request | None:
         """The checked CALL (None when offline: no version to spell it in, nothing to send)."""
-        if command not in vocabulary.COMMANDS:
-            vocabulary.build(vocabulary.V16, command, args)  # raises the sentence
+        vocabulary.check_name(command)
         if target is None:
             return None
         request = vocabulary.build(target[0], command, args)

@@ -277,11 +277,16 @@ COMMANDS: dict[str, Builder] = {
 }
 
 
+def check_name(command: str) -> None:
+    """Raise CommandInvalid when `command` is not in the vocabulary."""
+    if command not in COMMANDS:
+        raise CommandInvalid(f"Unknown command {command!r}; use one of {', '.join(COMMANDS)}.")
+
+
 def build(version: str, command: str, args: Args) -> Request:
     """The CALL that carries `command` to a charger speaking `version`."""
-    builder = COMMANDS.get(command)
-    if builder is None:
-        raise CommandInvalid(f"Unknown command {command!r}; use one of {', '.join(COMMANDS)}.")
+    check_name(command)
+    builder = COMMANDS[command]
     if version not in (V16, V201):
         raise CommandInvalid(f"The charger speaks OCPP {version!r}, which evfault cannot "
                              "command.")
