@@ -33,6 +33,7 @@ from nats_support import (
     nats_url,  # noqa: F401 - the fixture
 )
 from obedient import obedient
+from test_commands_e2e import arrived
 from test_web_support import bearer
 
 pytestmark = pytest.mark.slow
@@ -83,6 +84,7 @@ async def test_a_command_through_node_b_reaches_node_as_charger(pg_url: str,
         late = await b.services.commander.send("CP-ON-A", "clear_cache", {}, actor="ana",
                                                timeout=0.5)
         assert late.status is CommandStatus.TIMEOUT
+        await arrived(cp, 2)
         cp.hold.set()
         invalid = await b.services.commander.send("CP-ON-A", "reset", {"type": "x"},
                                                   actor="ana")
