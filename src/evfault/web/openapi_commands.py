@@ -29,7 +29,9 @@ def command_schemas() -> dict[str, Schema]:
     text, when = {"type": "string"}, {"type": "string", "format": "date-time"}
     outcome = {
         "id": text, "charger_id": text,
-        "command": {"type": "string", "enum": list(COMMANDS)},
+        # As it was asked: a refused command is recorded too, unknown names included.
+        "command": {"type": "string", "description": "One of " + ", ".join(COMMANDS)
+                    + " (a refused one as it was asked)."},
         "args": {"type": "object", "additionalProperties": True},
         "actor": {**text, "description": "Who sent it: a user, or rule:NAME for self-healing."},
         "status": {"type": "string", "enum": [s.value for s in CommandStatus]},
