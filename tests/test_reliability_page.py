@@ -109,3 +109,25 @@ def test_a_bad_language_or_folder_is_one_sentence(tmp_path: Path) -> None:
     assert code != 0 and "--lang must be one of" in err
     code, _, err = cli("analyze", str(log), "--pdf", "/nowhere/r.pdf")
     assert code != 0 and "does not exist" in err
+
+
+async def test_an_operator_excludes_an_outage_on_the_page(app: Starlette) -> None:
+    from test_reports_api import EXCLUDED
+
+    url = f"/reliability?{YEAR_Q}&lang=de"
+    async with client_for(app, role="operator") as client:
+        page = (await client.get(url)).text
+        assert f'action="/reliability/outages/{EXCLUDED}/exclusion"' in page
+        assert "Geplante Wartung" in page  # reason 3, in German
+        sent = await client.post(f"/reliability/outages/{EXCLUDED}/exclusion",
+                                 data={"reason": "3", "notes": "Firmware", "next": url})
+        assert sent.status_code == 303 and sent.headers["location"] == url
+        body = await get(client, f"/api/v1/reports/uptime?{YEAR_Q}")
+    cp1 = next(p for p in body["ports"] if p["connector_id"] == 1)
+    assert cp1["excluded_min"] == 1440
+    async with client_for(app, role="viewer") as viewer:
+        page = (await viewer.get(url)).text
+        assert "<select" not in page and "3 · Geplante Wartung — Firmware" in unescape(page)
+        refused = await viewer.post(f"/reliability/outages/{EXCLUDED}/exclusion",
+                                    data={"reason": "4"})
+        assert refused.status_code == 403

@@ -26,8 +26,11 @@ def standalone_html(report: dict[str, Any], t: Words, lang: str,
     """The page's report, styles and plots inside, no link to anything."""
     css = (STATIC_DIR / "reliability.css").read_text(encoding="utf-8")
     page = templates.env.get_template("reliability_file.html")
+    from evfault.web.reliability import longest_outages
+
     return page.render(rep=report, t=t, page_lang=lang, plots=data_uris(report, t), css=css,
-                       generated=generated or generated_now())
+                       generated=generated or generated_now(), longest=longest_outages(report),
+                       can_operate=False)
 
 
 def pdf(report: dict[str, Any], t: Words, generated: str | None = None) -> bytes:

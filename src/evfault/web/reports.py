@@ -125,9 +125,15 @@ async def outages_report(request: Request) -> Response:
 
 
 async def put_exclusion(request: Request) -> Response:
-    principal = require(request, Role.OPERATOR)
-    outage_id = request.path_params["outage_id"]
     exclusion = _exclusion_body(await request.body())
+    shown = await exclude_outage(request, request.path_params["outage_id"], exclusion)
+    return OrjsonResponse(shown.as_dict())
+
+
+async def exclude_outage(request: Request, outage_id: str, exclusion: Exclusion | None
+                         ) -> Outage:
+    """Record an operator's exclusion (None: count the outage again); the API and the page."""
+    principal = require(request, Role.OPERATOR)
     now = request.app.state.services.clock()
     found, excluded = await read_history(request, now - FIND_BACK, now)
     outage = next((o for o in report.found_outages(found, now, excluded) if o.id == outage_id),
@@ -138,10 +144,8 @@ async def put_exclusion(request: Request) -> Response:
     name = principal.user.name
     detail = "cleared" if exclusion is None else f"reason {exclusion.reason}: {exclusion.notes}"
     await trust_of(request).store.write(_set, outage, exclusion, name, now, detail)
-    excluded_now = {outage.id: exclusion} if exclusion else {}
-    shown = Outage(outage.id, outage.charger_id, outage.connector_id, outage.start, outage.end,
-                   outage.ongoing, outage.causes, excluded_now.get(outage.id))
-    return OrjsonResponse(shown.as_dict())
+    return Outage(outage.id, outage.charger_id, outage.connector_id, outage.start, outage.end,
+                  outage.ongoing, outage.causes, exclusion)
 
 
 def _set(connection: Any, outage: Outage, exclusion: Exclusion | None, actor: str,
