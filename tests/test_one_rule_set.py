@@ -114,3 +114,19 @@ def test_every_decoder_observation_is_a_rule_or_judged_by_one() -> None:
     for observation in Rule:
         judge = JUDGED_ELSEWHERE.get(observation, observation.value)
         assert judge in ids, f"{observation.value} is neither a rule nor judged by one"
+
+
+def test_the_servers_memo_gives_what_judging_afresh_gives() -> None:
+    """The server remembers findings by payload with plain date-times left out; a time's form or
+    zone, and any malformed value, still decide."""
+    from evfault.conformance import Judge
+
+    judge = Judge()
+    base = dict(FRAMES[1][1][3])  # type: ignore[call-overload]
+    variants = [base, {**base, "timestamp": "2026-11-29T01:02:03Z"},
+                {**base, "timestamp": "2026-11-28T15:12:12+02:00"},
+                {**base, "timestamp": "2026-02-30T15:12:12Z"},
+                {**base, "timestamp": "2026-11-28 15:12:12"}, {**base, "extra2": 1}]
+    for payload in variants * 2:  # the second round is answered from the memo
+        fresh = Judge().call("1.6", "StatusNotification", payload).warnings
+        assert judge.call_warnings("1.6", "StatusNotification", payload) == fresh

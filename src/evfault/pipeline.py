@@ -195,8 +195,7 @@ class MessagePath:
         changes = self._track(batch, outcome.events)
         warnings = flagged
         if self.config.judge:
-            warnings += self.judge.call(version, call.action, call.payload,
-                                        call.message_id).warnings
+            warnings += self.judge.call_warnings(version, call.action, call.payload)
         return Processed(batch, changes, answer, warnings, action=call.action,
                          message_id=call.message_id)
 

@@ -8,9 +8,12 @@ The rules here are the one rule set of evfault: `Judge` applies them for `evfaul
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
+
+import orjson
 
 from evfault.catalog.catalog import Catalog, default_catalog
 from evfault.conformance import schemas
@@ -46,6 +49,7 @@ class Judge:
         self.decoder = decoder
         self.rules = all_rules()
         self.reader = FrameReader()
+        self._memo: dict[tuple[str, str, bytes], tuple[DecodeWarning, ...]] = {}
 
     def line(self, number: int, text: str) -> Judged:
         """A frame, a payload, or either behind a log prefix."""
@@ -62,11 +66,45 @@ class Judge:
         message = Message(0, "", None, CALL, message_id, action, payload, known)
         return self._judged(message, self.decoder.decode_payload(action, payload, version))
 
+    def call_warnings(self, version: str, action: str, payload: dict[str, Any]
+                      ) -> tuple[DecodeWarning, ...]:
+        """What `call` finds, remembered: chargers repeat the same payloads all day with only
+        their timestamps changing, and the server judges every one (see `_shape`)."""
+        key = _shape(version, action, payload)
+        if key is None:
+            return self.call(version, action, payload).warnings
+        found = self._memo.get(key)
+        if found is None:
+            found = self.call(version, action, payload).warnings
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.pop(next(iter(self._memo)))
+            self._memo[key] = found
+        return found
+
     def _judged(self, message: Message, decoded: Decoded) -> Judged:
         findings = tuple(check_message(message, self.catalog, self.rules, decoded))
         warnings = tuple(DecodeWarning(f.rule, f.message) for f in findings
                          if f.result is not Result.PASS)
         return Judged(message, replace(decoded, warnings=warnings), findings)
+
+
+MEMO_SIZE = 8192
+# A well-formed UTC-or-offset date-time: its digits never change a finding (only its form and its
+# zone do), so they are left out of the memo's key. Days past 28 are kept, and so is anything
+# malformed: those findings quote the value.
+_PLAIN_TIME = re.compile(
+    rb'"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d'
+    rb'(?:\.\d{1,9})?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)"'
+)
+
+
+def _shape(version: str, action: str, payload: dict[str, Any]) -> tuple[str, str, bytes] | None:
+    """The memo key of a payload: its JSON with plain date-times reduced to their zone."""
+    try:
+        text = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # beyond what orjson writes (an int past 64 bits): judged every time
+        return None
+    return version, action, _PLAIN_TIME.sub(rb'"T\1"', text)
 
 
 def check_lines(lines: Iterable[tuple[int, str]], catalog: Catalog | None = None) -> CheckReport:
