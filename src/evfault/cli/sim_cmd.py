@@ -103,6 +103,9 @@ async def _run(
 
 
 async def _report(stats: FleetStats, console: Console) -> None:
+    await asyncio.sleep(0.2)  # the scenario's meter and EMS listen by now
+    for name, url in stats.site_urls.items():
+        console.print(f"simulated site {name}: {url} (point the site file's {name} url here)")
     while True:
         await asyncio.sleep(PROGRESS_EVERY)
         line = (f"{stats.connected}/{stats.chargers} connected · {stats.sent} sent · "

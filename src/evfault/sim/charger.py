@@ -28,7 +28,7 @@ from evfault.sim.faults import Route, routes_for
 from evfault.sim.link import Link, Reply
 from evfault.sim.mrec import MrecError
 from evfault.sim.scenario import ChargerModel, OutageSpec, Scenario, Span
-from evfault.sim.state import ActiveFault, Connector, Phase
+from evfault.sim.state import VOLTS_3PHASE, ActiveFault, Connector, Phase
 from evfault.sim.stats import FleetStats
 
 log = logging.getLogger("evfault.sim")
@@ -98,6 +98,9 @@ class VirtualCharger:
         self.needs_boot = True
         self.boot_reason = "PowerUp"
         self.heartbeat_interval = 0.0
+        # Charging profiles a central system set, by stack level (A per phase): the charger
+        # draws no more than the highest level's limit (evfault's sites send them).
+        self.profile_limits: dict[int, float] = {}
         self.resume_at = start_at  # when the pending connect or boot will be tried
         self._heap: list[tuple[float, int, int, int, int]] = []
         self._seq = 0
@@ -315,6 +318,23 @@ class VirtualCharger:
 
     def _id_tag(self) -> str:
         return f"TAG{self.rng.randrange(10**6):06d}"
+
+    @property
+    def limit_a(self) -> float | None:
+        """The current limit in force: the highest stack level's profile, if any."""
+        return self.profile_limits[max(self.profile_limits)] if self.profile_limits else None
+
+    def current_a(self, connector: Connector) -> float:
+        """Amperes per phase the connector draws: what the car wants, capped by the limit,
+        shared evenly when several connectors charge under one charger-wide limit."""
+        if connector.phase is not Phase.CHARGING:
+            return 0.0
+        wanted = connector.power_w / VOLTS_3PHASE
+        limit = self.limit_a
+        if limit is None:
+            return wanted
+        charging = sum(1 for c in self.connectors[1:] if c.phase is Phase.CHARGING) or 1
+        return min(wanted, limit / charging)
 
     async def begin_session(self, connector: Connector, id_tag: str) -> None:
         """A car plugs in: Preparing, then the driver authorises after the plug-in time."""

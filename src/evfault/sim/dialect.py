@@ -28,6 +28,19 @@ def answer_with(answers: Mapping[str, Answer], ch: VirtualCharger, action: str,
     return handler(ch, payload)
 
 
+def set_charging_profile(ch: VirtualCharger, payload: dict[str, Any]) -> Reply:
+    """Keep a profile in amperes; the charger's current follows the highest stack level."""
+    from evfault.sites.profiles import limit_of
+
+    version = "1.6" if "csChargingProfiles" in payload else "2.0.1"
+    body = payload.get("csChargingProfiles") or payload.get("chargingProfile") or {}
+    limit, level = limit_of(version, payload), body.get("stackLevel")
+    if limit is None or not isinstance(level, int):
+        return {"status": "Rejected"}
+    ch.profile_limits[level] = limit
+    return {"status": "Accepted"}
+
+
 def remote_stop(ch: VirtualCharger, payload: dict[str, Any]) -> Reply:
     """Stop the session with the transactionId asked for (1.6 RemoteStop, 2.0.1 RequestStop)."""
     wanted = payload.get("transactionId")

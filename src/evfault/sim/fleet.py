@@ -23,6 +23,7 @@ from evfault.catalog.catalog import Catalog, default_catalog
 from evfault.sim.charger import VirtualCharger, utc_now
 from evfault.sim.opening import assign
 from evfault.sim.scenario import Scenario
+from evfault.sim.site import SiteDevices
 from evfault.sim.stats import FleetStats
 
 _STOP_GRACE = 5.0  # seconds chargers get to close their connections politely
@@ -71,6 +72,9 @@ async def run_fleet(
     chargers = build_fleet(url, scenario, seed, stats, catalog, clock)
     stats.chargers = len(chargers)
     inner = asyncio.Event()  # chargers stop on this one, so the caller's event stays theirs
+    site = SiteDevices(scenario.site) if scenario.site is not None else None
+    if site is not None:
+        stats.site_urls = await site.start()
     tasks = [asyncio.create_task(c.run(inner), name=f"sim:{c.ident}") for c in chargers]
     try:
         await _wait(stop, duration, tasks)
@@ -79,6 +83,8 @@ async def run_fleet(
         for charger in chargers:
             charger.wake()
         await _finish(tasks)
+        if site is not None:
+            await site.stop()
     return stats
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from evfault.errors import UserError
+from evfault.sim.site import SiteScript, parse_site
 
 PROTOCOLS = ("1.6", "2.0.1")
 FLAVOURS = ("evgo", "chargex")
@@ -134,6 +135,7 @@ class Scenario:
     disconnects: OutageSpec | None = None
     models: tuple[ChargerModel, ...] = (SIM_MODEL,)
     opening: tuple[OpeningEvent, ...] = ()
+    site: SiteScript | None = None  # a Modbus meter and EMS the scenario scripts (sim/site.py)
 
     def with_overrides(
         self, chargers: int | None = None, protocol: str | None = None, prefix: str | None = None
@@ -199,6 +201,7 @@ def parse_scenario(doc: Mapping[str, Any], origin: str = "scenario") -> Scenario
                      for i in range(reader.length("models"))) or (SIM_MODEL,),
         opening=tuple(_opening(reader.child_at("opening", i), i)
                       for i in range(reader.length("opening"))),
+        site=parse_site(doc.get("site"), origin),
     )
     from evfault.sim.faults import validate_fault  # the catalog is needed only here
 
@@ -215,7 +218,8 @@ def parse_scenario(doc: Mapping[str, Any], origin: str = "scenario") -> Scenario
 
 
 _TOP_KEYS = ("name", "chargers", "prefix", "protocol", "mrec", "connectors", "heartbeat", "ramp",
-             "call_timeout", "sessions", "faults", "reboots", "disconnects", "models", "opening")
+             "call_timeout", "sessions", "faults", "reboots", "disconnects", "models", "opening",
+             "site")
 _SESSION_KEYS = ("per_hour", "plug_in", "charging", "suspended", "finishing", "meter_interval")
 _FAULT_KEYS = ("codes", "per_hour", "duration", "broken")
 _OUTAGE_KEYS = ("per_hour", "downtime", "fault_persists")

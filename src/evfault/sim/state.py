@@ -38,6 +38,10 @@ class ActiveFault:
     broken: str | None = None
 
 
+# Three phases at 230 V: watts per ampere per phase.
+VOLTS_3PHASE = 3 * 230.0
+
+
 class Connector:
     """One connector (id 0: the charger as a whole, which only ever carries faults)."""
 

@@ -29,6 +29,7 @@ class FleetStats:
     last_error: str | None = None
     by_action: Counter[str] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)  # seconds, CALL → CALLRESULT
+    site_urls: dict[str, str] = field(default_factory=dict)  # the scenario's meter and EMS
     _seen: int = 0
     _reservoir: random.Random = field(default_factory=lambda: random.Random(0))
 
@@ -58,6 +59,7 @@ class FleetStats:
         """The counters as plain values (for --json and the benchmark)."""
         return {
             "chargers": self.chargers,
+            "site_urls": dict(self.site_urls),
             "connected": self.connected,
             "connects": self.connects,
             "connect_failures": self.connect_failures,

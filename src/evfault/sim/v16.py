@@ -11,10 +11,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from evfault.sim.breakage import break_payload
-from evfault.sim.dialect import answer_with, remote_stop
+from evfault.sim.dialect import answer_with, remote_stop, set_charging_profile
 from evfault.sim.link import Reply
 from evfault.sim.mrec import build_no_error, build_resolved, build_status_notification, utc_text
-from evfault.sim.state import ActiveFault, Connector, Phase
+from evfault.sim.state import VOLTS_3PHASE, ActiveFault, Connector, Phase
 
 if TYPE_CHECKING:
     from evfault.sim.charger import VirtualCharger
@@ -63,7 +63,8 @@ class V16Dialect:
         await self._status(ch, connector, "Charging")
 
     async def meter(self, ch: VirtualCharger, connector: Connector) -> None:
-        power = connector.power_w if connector.phase is Phase.CHARGING else 0.0
+        current = ch.current_a(connector)
+        power = current * VOLTS_3PHASE
         await ch.call("MeterValues", {
             "connectorId": connector.id,
             "transactionId": connector.tx_id if isinstance(connector.tx_id, int) else 0,
@@ -73,6 +74,7 @@ class V16Dialect:
                     {"value": f"{connector.energy_wh:.0f}",
                      "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
                     {"value": f"{power:.0f}", "measurand": "Power.Active.Import", "unit": "W"},
+                    {"value": f"{current:.1f}", "measurand": "Current.Import", "unit": "A"},
                 ],
             }],
         })
@@ -280,6 +282,7 @@ _ANSWERS: dict[str, Callable[[VirtualCharger, dict[str, Any]], Reply]] = {
     "ChangeConfiguration": _change_configuration,
     "RemoteStartTransaction": _remote_start,
     "RemoteStopTransaction": remote_stop,
+    "SetChargingProfile": set_charging_profile,
     "UnlockConnector": lambda ch, payload: {"status": "Unlocked"},
     "ClearCache": lambda ch, payload: {"status": "Accepted"},
     "DataTransfer": lambda ch, payload: {"status": "UnknownVendorId"},

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from evfault.sim.dialect import answer_with, remote_stop
+from evfault.sim.dialect import answer_with, remote_stop, set_charging_profile
 from evfault.sim.link import Reply
 from evfault.sim.mrec import Condition, build_notify_event, utc_text
 from evfault.sim.state import ActiveFault, Connector, Phase
@@ -262,6 +262,7 @@ _ANSWERS: dict[str, Callable[[VirtualCharger, dict[str, Any]], Reply]] = {
     "ChangeAvailability": _change_availability,
     "RequestStartTransaction": _request_start,
     "RequestStopTransaction": remote_stop,
+    "SetChargingProfile": set_charging_profile,
     "GetVariables": _get_variables,
     "SetVariables": _set_variables,
     "UnlockConnector": lambda ch, payload: {"status": "Unlocked"},
