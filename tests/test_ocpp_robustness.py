@@ -58,6 +58,15 @@ async def test_201_spells_format_violation_its_own_way(start_server: Any) -> Non
         assert answer[2] == "FormatViolation"
 
 
+async def test_201_answers_an_unknown_message_type_message_type_not_supported(
+        start_server: Any) -> None:
+    server = await start_server()
+    async with await raw(server, "CS-TYPE", "ocpp2.0.1") as ws:
+        answer = await exchange(ws, '[7, "t1", {}]')
+        assert answer[:3] == [4, "t1", "MessageTypeNotSupported"]
+        assert (await exchange(ws, HEARTBEAT))[0] == 3  # the connection stays up
+
+
 async def test_off_spec_error_code_is_accepted_and_recorded(start_server: Any) -> None:
     server = await start_server()
     async with await raw(server, "CP-ODD") as ws:
