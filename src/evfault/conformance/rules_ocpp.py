@@ -75,7 +75,7 @@ def unknown_field(s: Subject) -> Verdict | None:
     target = _schema_target(s)
     if target is None:
         return None
-    extra = schemas.unknown_fields(*target[:2], s.payload, target[2])
+    extra = schemas.unknown_fields(*target[:2], s.payload, target[2], s.walk(*target))
     if extra:
         names = ", ".join(extra[:5]) + (f" and {len(extra) - 5} more" if len(extra) > 5 else "")
         return bad(f"{_what(*target)} defines no {names}; read past")
@@ -92,7 +92,7 @@ def cistring_length(s: Subject) -> Verdict | None:
     if target is None:
         return None
     version, action, response = target
-    overlong = schemas.over_length(version, action, s.payload, response)
+    overlong = schemas.over_length(version, action, s.payload, response, s.walk(*target))
     if overlong:
         return bad("; ".join(
             f"{o.path} has {o.length} characters, {o.length - o.limit} over its limit of {o.limit}"
@@ -111,7 +111,7 @@ def timestamp_format(s: Subject) -> Verdict | None:
     if target is None:
         return None
     version, action, response = target
-    found = schemas.date_times(version, action, s.payload, response)
+    found = schemas.date_times(version, action, s.payload, response, s.walk(*target))
     stamps = [st for st in found if isinstance(st.value, str)]
     if not stamps:
         return None

@@ -120,44 +120,48 @@ def version_of(action: str, payload: object) -> str | None:
     return V16
 
 
-def over_length(version: str, action: str, payload: object, response: bool = False) -> list[
-    Overlong
-]:
-    """Every string in the payload longer than its schema's maxLength."""
+Walked = list[tuple[str, Mapping[str, Any], object]]
+
+
+def walk(version: str, action: str, payload: object, response: bool = False) -> Walked:
+    """(path, schema node, value) for every value of the payload its schema describes.
+
+    The three checks below each need this; a caller judging one message with all of them
+    walks once and hands the result to each (conformance.subject.Subject.walk)."""
     published = schema(version, action, response)
-    if published is None:
-        return []
+    return [] if published is None else list(_walk(published, published, payload, ""))
+
+
+def over_length(version: str, action: str, payload: object, response: bool = False,
+                walked: Walked | None = None) -> list[Overlong]:
+    """Every string in the payload longer than its schema's maxLength."""
     return [
         Overlong(path, len(value), node["maxLength"])
-        for path, node, value in _walk(published, published, payload, "")
+        for path, node, value in (walked if walked is not None
+                                  else walk(version, action, payload, response))
         if isinstance(value, str) and isinstance(node.get("maxLength"), int)
         and len(value) > node["maxLength"]
     ]
 
 
-def date_times(version: str, action: str, payload: object, response: bool = False) -> list[
-    Stamp
-]:
+def date_times(version: str, action: str, payload: object, response: bool = False,
+               walked: Walked | None = None) -> list[Stamp]:
     """Every value the schema wants as a date-time, with where it sits."""
-    published = schema(version, action, response)
-    if published is None:
-        return []
     return [
         Stamp(path, value)
-        for path, node, value in _walk(published, published, payload, "")
+        for path, node, value in (walked if walked is not None
+                                  else walk(version, action, payload, response))
         if node.get("format") == "date-time"
     ]
 
 
-def unknown_fields(version: str, action: str, payload: object, response: bool = False
-                   ) -> list[str]:
+def unknown_fields(version: str, action: str, payload: object, response: bool = False,
+                   walked: Walked | None = None) -> list[str]:
     """Where the payload carries a field its schema does not define (`additionalProperties`
     false): real chargers add their own, and are heard anyway (a warning, not a failure)."""
-    published = schema(version, action, response)
-    if published is None:
-        return []
     found = []
-    for path, node, value in _walk(published, published, payload, ""):
+    for path, node, value in (walked if walked is not None
+                              else walk(version, action, payload, response)):
         if isinstance(value, dict) and node.get("additionalProperties") is False:
             known = node.get("properties", {})
             found += [f"{path}.{key}" if path else str(key) for key in value if key not in known]

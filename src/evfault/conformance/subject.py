@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
 
 from evfault.catalog.catalog import Catalog
 from evfault.catalog.model import CatalogEntry
+from evfault.conformance import schemas
 from evfault.conformance.frames import CALL, Message
 from evfault.decode.interpret import resolved_code
 from evfault.decode.model import Decoded
@@ -91,10 +92,20 @@ class Subject:
     # What the decoder made of a CALL: its reports, and what it observed while reading the
     # fields (rules_decode.py turns those observations into findings).
     decoded: Decoded | None = None
+    # The payload walked against its schema, per (version, action, response): three rules need
+    # it, and walking once instead of three times was a third of judging a message.
+    walks: dict[tuple[str, str, bool], schemas.Walked] = field(default_factory=dict)
 
     @property
     def payload(self) -> Any:
         return self.message.payload
+
+    def walk(self, version: str, action: str, response: bool) -> schemas.Walked:
+        key = (version, action, response)
+        found = self.walks.get(key)
+        if found is None:
+            found = self.walks[key] = schemas.walk(version, action, self.payload, response)
+        return found
 
     @property
     def has_mrec(self) -> bool:
