@@ -22,7 +22,6 @@ import orjson
 import pytest
 
 from chargers import boot16, boot201, send_status16
-from conftest import FAST
 from evfault.auth.service import Trust
 from evfault.commands.model import CommandStatus
 from evfault.server import Server
@@ -40,17 +39,12 @@ pytestmark = pytest.mark.slow
 
 
 @asynccontextmanager
-async def nodes(pg_url: str, bus: str, *names: str) -> AsyncIterator[list[Server]]:
-    started: list[Server] = []
-    try:
-        for name in names:
-            server = Server(Settings(**{**FAST, "db": pg_url, "bus": bus}), node=name)
-            await server.start()
-            started.append(server)
-        yield started
-    finally:
-        for server in started:
-            await server.stop()
+async def nodes(start_server: Any, bus: str, *names: str) -> AsyncIterator[list[Server]]:
+    """Nodes on the test's PostgreSQL (stopped by the fixture)."""
+    yield [await start_server(bus=bus, node=name) for name in names]
+
+
+ON_POSTGRES = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
 
 async def sse_events(response: httpx.Response) -> AsyncIterator[tuple[str, Any]]:
@@ -70,9 +64,10 @@ async def first_incident(events: AsyncIterator[tuple[str, Any]], charger_id: str
     raise AssertionError("the stream ended")
 
 
-async def test_a_command_through_node_b_reaches_node_as_charger(pg_url: str,
+@ON_POSTGRES
+async def test_a_command_through_node_b_reaches_node_as_charger(start_server: Any,
                                                                 nats_url: str) -> None:  # noqa: F811
-    async with nodes(pg_url, nats_url, "A", "B") as (a, b), \
+    async with nodes(start_server, nats_url, "A", "B") as (a, b), \
             obedient(a.address.ocpp, "CP-ON-A", "1.6") as cp:
         await boot16(cp)
         outcome = await b.services.commander.send("CP-ON-A", "reset", {"type": "hard"},
@@ -96,9 +91,10 @@ async def test_a_command_through_node_b_reaches_node_as_charger(pg_url: str,
                                            CommandStatus.ACCEPTED]
 
 
-async def test_every_nodes_bus_carries_every_chargers_changes(pg_url: str,
+@ON_POSTGRES
+async def test_every_nodes_bus_carries_every_chargers_changes(start_server: Any,
                                                               nats_url: str) -> None:  # noqa: F811
-    async with nodes(pg_url, nats_url, "A", "B") as (a, b):
+    async with nodes(start_server, nats_url, "A", "B") as (a, b):
         assert b.services is not None
         everything = b.services.bus.subscribe()
         local = b.services.bus.subscribe(local_only=True)
@@ -212,12 +208,13 @@ async def test_an_unreachable_bus_is_one_sentence(sqlite_url: str) -> None:
 HEARTBEAT = {"message": "Heartbeat"}
 
 
-async def test_nodes_ride_out_a_nats_outage(pg_url: str) -> None:
+@ON_POSTGRES
+async def test_nodes_ride_out_a_nats_outage(start_server: Any) -> None:
     port = free_port()
     bus = f"nats://127.0.0.1:{port}"
     nats_server = start_nats(port)
     try:
-        async with nodes(pg_url, bus, "A", "B") as (a, b), \
+        async with nodes(start_server, bus, "A", "B") as (a, b), \
                 obedient(a.address.ocpp, "CP-OUT", "2.0.1") as cp:
             await boot201(cp)
             assert a.services is not None and b.services is not None

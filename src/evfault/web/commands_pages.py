@@ -66,6 +66,17 @@ async def panel(request: Request, charger_id: str) -> Json | None:
     return {"history": history, "sent": sent}
 
 
+def words_for(request: Request) -> dict[str, str]:
+    """The popover buttons' words for an operator's page; empty for people without buttons."""
+    from evfault.catalog.model import DEFAULT_LANG
+    from evfault.web import i18n
+
+    principal = principal_of(request)
+    if principal is None or not principal.may(Role.OPERATOR):
+        return {}
+    return command_words(i18n.strings_of(request)[DEFAULT_LANG])
+
+
 def command_words(t: Any) -> dict[str, str]:
     """The words the popover's step buttons need (also handed to app.js), in the page's
     language; `{target}` is filled in per button."""

@@ -69,13 +69,15 @@ async def dashboard(request: Request) -> Response:
         return error_page(request, exc.status_code, exc.message)
     view = await views.dashboard(services_of(request), flt, params.lang(q), points)
     from evfault.web.alerts import dashboard_counts  # these render through this module
+    from evfault.web.commands_pages import words_for
     from evfault.web.driver_reports import recent
     from evfault.web.trust_pages import dashboard_panel
 
     return render(request, "dashboard.html", view=view, nav="dashboard",
                   panel=await dashboard_panel(request),
                   alert_counts=await dashboard_counts(request),
-                  driver_reports=await recent(request, unseen=True))
+                  driver_reports=await recent(request, unseen=True),
+                  command_words=words_for(request))
 
 
 async def charger(request: Request) -> Response:
@@ -84,12 +86,10 @@ async def charger(request: Request) -> Response:
         view = await views.charger_detail(services_of(request), charger_id)
     except ApiError as exc:
         return error_page(request, exc.status_code, exc.message)
-    from evfault.web.commands_pages import command_words, panel
+    from evfault.web.commands_pages import panel, words_for
 
-    commands = await panel(request, charger_id)
-    words = command_words(i18n.strings_of(request)[DEFAULT_LANG]) if commands else {}
     return render(request, "charger.html", view=redact(request, view), nav="dashboard",
-                  commands=commands, command_words=words)
+                  commands=await panel(request, charger_id), command_words=words_for(request))
 
 
 async def help_index(request: Request) -> Response:

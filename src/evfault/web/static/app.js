@@ -186,16 +186,16 @@
     return card;
   }
 
-  // The recommended steps evfault can take, as buttons (the charger page, for operators: the
-  // page carries the session's CSRF token and the buttons' words in the page's language).
+  // The recommended steps evfault can take, as buttons (for operators: the page carries the
+  // session's CSRF token and the buttons' words in the page's language in #command-context).
   function stepButtons(e, index) {
-    const root = document.getElementById("charger-root");
-    if (!root || !root.dataset.csrf || !e.explanation || !e.explanation.step_actions) return [];
-    const words = JSON.parse(root.dataset.words || "{}");
-    const id = root.dataset.chargerId;
+    const context = document.getElementById("command-context");
+    if (!context || !e.explanation || !e.explanation.step_actions) return [];
+    const words = JSON.parse(context.dataset.words || "{}");
+    const id = e.charger_id;
     return e.explanation.step_actions.filter((a) => a.step === index).map((a) => {
       const target = id + (a.per_connector ? " · " + connectorLabel(e.connector_id) : "");
-      const fields = [["csrf_token", root.dataset.csrf], ["command", a.command]];
+      const fields = [["csrf_token", context.dataset.csrf], ["command", a.command]];
       for (const [name, value] of Object.entries(a.args)) fields.push(["arg." + name, String(value)]);
       if (a.per_connector) fields.push(["arg.connector_id", String(e.connector_id)]);
       return el("form", {
