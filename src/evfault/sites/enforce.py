@@ -22,6 +22,9 @@ from evfault.sites.profiles import TX_DEFAULT, fallback_profile, limit_profile
 log = logging.getLogger("evfault.sites")
 
 ACTOR = "sites"
+# A charger that does not answer must not hold the site's next recompute for the commander's
+# full timeout: its limit is sent again a second later anyway.
+PROFILE_TIMEOUT_S = 10.0
 REFUSED = (CommandStatus.REJECTED, CommandStatus.NOT_SUPPORTED, CommandStatus.ERROR,
            CommandStatus.FAILED)
 
@@ -115,7 +118,8 @@ class Enforcer:
         if commander is None:
             return None
         outcome = await commander.send(charger_id, "set_charging_profile",
-                                       {"connector_id": 0, "profile": profile}, actor=ACTOR)
+                                       {"connector_id": 0, "profile": profile}, actor=ACTOR,
+                                       timeout=PROFILE_TIMEOUT_S)
         self.answers[charger_id] = outcome
         return outcome
 
