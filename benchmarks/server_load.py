@@ -365,7 +365,9 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=5.0)
     parser.add_argument("--storm-workers", type=int, default=0)
     parser.add_argument("--workers", action="store_true",
-                        help="also measure evfault --workers 2 (where the server supports it)")
+                        help="also measure evfault --workers 2 on PostgreSQL (needs NATS)")
+    parser.add_argument("--bus", default="nats://127.0.0.1:4222",
+                        help="the NATS server that joins the workers")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--skip-storm", action="store_true")
@@ -395,7 +397,7 @@ def main() -> None:
                 if args.workers:
                     two_url, _ = stack.enter_context(postgres_schema())
                     two = evfault_target("evfault PostgreSQL --workers 2", two_url,
-                                         "--workers", "2")
+                                         "--workers", "2", "--bus", args.bus)
                     measure(two, [args.chargers], args, frames, runs)
                 if not args.skip_peer:
                     measure(peer_target(peer_url), peer_counts, args, frames, runs)
