@@ -74,24 +74,24 @@ def _summary_page(plt: Any, report: dict[str, Any], t: Words, generated: str) ->
            [t("reliability.code"), t("reliability.count"), t("reliability.mean"),
             t("reliability.median")],
            [[r["group"], r["incidents"], f"{r['mean_min']:.1f}", f"{r['median_min']:.1f}"]
-            for r in report["mttr"]["code"][:12]], t)
+            for r in report["mttr"]["code"][:12]], t("reliability.no_data"))
     below = [r for r in report["uptime"] if r["below_target"]][:14]
     _table(fig, [0.07, 0.08, 0.86, 0.30], t("reliability.below_table"),
            [t("reliability.charger"), t("reliability.port"), t("reliability.outage"),
             t("reliability.uptime")],
            [[r["charger_id"], r["connector_id"], f"{r['outage_min']:.0f}",
-             f"{r['uptime']:.3f}"] for r in below], t)
+             f"{r['uptime']:.3f}"] for r in below], t("reliability.below_none"))
     fig.text(0.07, 0.03, t("reliability.generated", at=generated), fontsize=7, color="#5b6773")
     return fig
 
 
 def _table(fig: Any, box: list[float], title: str, header: list[str], rows: list[list[Any]],
-           t: Words) -> None:
+           empty: str) -> None:
     ax = fig.add_axes(box)
     ax.axis("off")
     ax.set_title(title, loc="left", fontsize=11, weight="bold")
     if not rows:
-        ax.text(0, 0.9, t("reliability.no_data"), fontsize=9, va="top")
+        ax.text(0, 0.9, empty, fontsize=9, va="top")
         return
     table = ax.table(cellText=[[str(c) for c in row] for row in rows], colLabels=header,
                      loc="upper left", cellLoc="left")
