@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from server_support import FAST
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
@@ -87,24 +89,7 @@ def quick_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(passwords, "hasher", lambda: quick)
 
 
-# ---- a real evfault server on port 0, in the test's event loop ---------------------------
-
-FAST = {
-    "port": 0,
-    "offline_grace": 0.4,
-    "reboot_window": 0.4,
-    "heartbeat_interval": 60,
-    "log_level": "warning",
-    # The demo's policy: tests of the charger side meet unregistered chargers; the trust
-    # tests choose pending or reject themselves.
-    "unknown_chargers": "accept",
-    # A test's own blocking work must not make its boots Pending (test_storm_backpressure
-    # turns the back-pressure on).
-    "boot_defer_lag": 0.0,
-    # Likewise every RFID tag; tests/test_tags.py checks the allow-list and `reject`.
-    "unknown_tags": "accept",
-}
-
+# ---- a real evfault server on port 0, in the test's event loop (settings: server_support) --
 
 @pytest.fixture
 async def start_server(db_url: str) -> Any:

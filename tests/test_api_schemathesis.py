@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from accounts import api_token
-from conftest import FAST
 from evfault.server import Server
 from evfault.settings import Settings
+from server_support import FAST
 
 pytestmark = pytest.mark.slow
 

@@ -18,11 +18,11 @@ from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 
 from chargers import boot16, boot201, send_status16
-from conftest import FAST
 from evfault.server import Server
 from evfault.settings import Settings
 from evfault.store.model import IncidentQuery
 from net_support import wait_until
+from server_support import FAST
 
 pytestmark = pytest.mark.slow
 
