@@ -30,6 +30,7 @@ class Obeying:
     refuse = False
 
     def _init_limits(self) -> None:
+        self.config: dict[str, str] = {}
         self.levels: dict[int, float] = {}
         self.received: list[tuple[int, float]] = []
         self.purposes: list[str] = []
@@ -57,6 +58,11 @@ class Charger16(Obeying, ChargePoint16):  # type: ignore[misc]
     def on_profile(self, connector_id: int, cs_charging_profiles: dict[str, Any],
                    **_: Any) -> Any:
         return result16.SetChargingProfile(status=self.keep(cs_charging_profiles))
+
+    @on(Action16.change_configuration)
+    def on_configuration(self, key: str, value: str, **_: Any) -> Any:
+        self.config[key] = value
+        return result16.ChangeConfiguration(status="Accepted")
 
 
 class Charger201(Obeying, ChargePoint201):  # type: ignore[misc]

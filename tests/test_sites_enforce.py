@@ -74,6 +74,23 @@ async def test_a_charger_that_refuses_profiles_is_flagged_and_its_capacity_reser
     assert {"ChargePointMaxProfile", "TxDefaultProfile"} <= set(cp3.purposes)
 
 
+async def test_the_chargers_own_fallback_setting_is_set_where_the_site_names_its_key(
+        start_server: Any, tmp_path: Path) -> None:
+    chargers = [{"id": "CP1", "max_current_a": 32, "fallback_current_a": 6,
+                 "fallback_key": "FallbackCurrent"}]
+    server = await start_server(sites=site_file(tmp_path, chargers=chargers))
+    async with site_charger(server.address.ocpp, "CP1") as cp1:
+        await boot16(cp1)
+        await send_status16(cp1, status="Charging")
+
+        async def configured() -> bool:
+            return cp1.config == {"FallbackCurrent": "6"} and cp1.limit_a == 32
+        await eventually(configured)
+        view = await get(server, "/api/v1/sites/depot")
+    assert view["chargers"][0]["fallback_config"] == "accepted"
+    assert view["config"]["chargers"][0]["fallback_key"] == "FallbackCurrent"
+
+
 # ---- the dead band and the order of sending (no network) -----------------------------------------
 
 class Clock:

@@ -23,7 +23,8 @@ import yaml
 from evfault.sites.model import AC_MINIMUM_A, ChargerSpec, Site, SourceSpec
 
 SITE_KEYS = {"id", "name", "fuse_limit_a", "phases", "chargers", "meter", "ems"}
-CHARGER_KEYS = {"id", "max_current_a", "fallback_current_a", "min_current_a", "dc"}
+CHARGER_KEYS = {"id", "max_current_a", "fallback_current_a", "min_current_a", "dc",
+                "fallback_key"}
 SOURCE_KEYS = {"url", "unit", "register", "scale", "fallback_a", "interval_s", "grace_s",
                "kind", "signed", "words"}
 
@@ -67,7 +68,9 @@ def charger_from(where: str, raw: Any) -> ChargerSpec:
     dc = data.get("dc", False)
     if not isinstance(dc, bool):
         raise SiteConfigError(f"{where}.dc must be true or false.")
+    key = data.get("fallback_key")
     return ChargerSpec(
+        fallback_key=None if key is None else _text(f"{where}.fallback_key", key),
         id=_text(f"{where}.id", data["id"]),
         max_current_a=_number(f"{where}.max_current_a", data["max_current_a"]),
         fallback_current_a=None if fallback is None
@@ -175,7 +178,8 @@ def site_to_dict(site: Site) -> dict[str, Any]:
                            "phases": site.phases, "chargers": [
                                {"id": c.id, "max_current_a": c.max_current_a,
                                 "fallback_current_a": c.fallback_current_a,
-                                "min_current_a": c.min_current_a, "dc": c.dc}
+                                "min_current_a": c.min_current_a, "dc": c.dc,
+                                "fallback_key": c.fallback_key}
                                for c in site.chargers]}
     for name in ("meter", "ems"):
         source = getattr(site, name)

@@ -56,6 +56,7 @@ class Enforcer:
         self.sent: dict[str, Sent] = {}
         self.flagged: dict[str, str] = {}  # charger id → why its profiles do not work
         self.answers: dict[str, CommandOutcome] = {}  # the latest answer of each charger
+        self.config_answers: dict[str, CommandOutcome] = {}  # setting its fallback key
         self._fallback_set: set[str] = set()
         self._lock = asyncio.Lock()
 
@@ -68,6 +69,7 @@ class Enforcer:
         anew (the charger may have been reset or updated)."""
         self._fallback_set.discard(charger_id)
         self.flagged.pop(charger_id, None)
+        self.config_answers.pop(charger_id, None)
 
     def due(self, share: Share, now: datetime) -> bool:
         last = self.sent.get(share.charger_id)
@@ -123,7 +125,20 @@ class Enforcer:
         self.answers[charger_id] = outcome
         return outcome
 
+    async def _set_fallback_key(self, charger: ChargerSpec) -> None:
+        """The charger's own fallback setting, where the site file names its key."""
+        commander = self.services.commander
+        if (commander is None or charger.fallback_key is None or not charger.fallback_enabled
+                or charger.id in self.config_answers):
+            return
+        outcome = await commander.send(
+            charger.id, "change_configuration",
+            {"key": charger.fallback_key, "value": f"{charger.fallback_current_a:g}"},
+            actor=ACTOR, timeout=PROFILE_TIMEOUT_S)
+        self.config_answers[charger.id] = outcome
+
     async def _install_fallback(self, site: Site, charger: ChargerSpec) -> None:
+        await self._set_fallback_key(charger)
         if charger.fallback_current_a is None:
             self._fallback_set.add(charger.id)  # none to install: full capacity is reserved
             return

@@ -35,6 +35,9 @@ class ChargerSpec:
     fallback_current_a: float | None = None
     min_current_a: float = AC_MINIMUM_A
     dc: bool = False
+    # A configuration key through which the charger takes its fallback current itself (vendor
+    # keys differ; OCPP 1.6 names none), set with ChangeConfiguration / SetVariables.
+    fallback_key: str | None = None
 
     @property
     def fallback_enabled(self) -> bool:

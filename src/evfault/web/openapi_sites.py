@@ -44,7 +44,10 @@ def _config() -> Schema:
     charger = {"type": "object", "required": ["id", "max_current_a"], "properties": {
         "id": {"type": "string"}, "max_current_a": _num(),
         "fallback_current_a": _num("None: the charger has no fallback.", True),
-        "min_current_a": _num(), "dc": {"type": "boolean"}}}
+        "min_current_a": _num(), "dc": {"type": "boolean"},
+        "fallback_key": {"type": "string", "nullable": True,
+                         "description": "A configuration key the charger takes its fallback "
+                                        "current through (set once per connection)."}}}
     source = {"type": "object", "nullable": True, "required": ["url", "fallback_a"],
               "properties": {"url": {"type": "string"}, "unit": {"type": "integer"},
                              "register": {"type": "integer"}, "scale": _num(),
@@ -69,6 +72,8 @@ def site_schemas() -> dict[str, Schema]:
         "profile_answer": {"type": "string", "nullable": True,
                            "description": "What became of the last profile sent (accepted, "
                                           "rejected, not-supported, error, timeout, offline)."},
+        "fallback_config": {"type": "string", "nullable": True,
+                            "description": "What became of setting fallback_key."},
         "refuses_profiles": {"type": "string", "nullable": True,
                              "description": "Why the charger is flagged: it refuses charging "
                                           "profiles, so its capacity is reserved."}})

@@ -41,12 +41,15 @@ def _source(runtime: SiteRuntime, name: str) -> Json | None:
 def _enforced(enforcer: Enforcer | None, charger_id: str) -> Json:
     """The limit the charger accepted last, and whether it refuses profiles."""
     if enforcer is None:
-        return {"sent_a": None, "sent_at": None, "profile_answer": None, "refuses_profiles": None}
+        return {"sent_a": None, "sent_at": None, "profile_answer": None,
+                "fallback_config": None, "refuses_profiles": None}
     sent = enforcer.sent.get(charger_id)
     answer = enforcer.answers.get(charger_id)
     return {"sent_a": sent.limit_a if sent else None,
             "sent_at": iso(sent.at) if sent else None,
             "profile_answer": answer.status.value if answer else None,
+            "fallback_config": (enforcer.config_answers[charger_id].status.value
+                                if charger_id in enforcer.config_answers else None),
             "refuses_profiles": enforcer.flagged.get(charger_id)}
 
 
