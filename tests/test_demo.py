@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from typing import IO, Any
 
 import pytest
 
@@ -71,8 +72,52 @@ def _offline_and_back(browser: urllib.request.OpenerDirector, base: str, ids: se
     return False
 
 
+FUSE_A = 63.0
+
+
+def _banner(out: IO[str]) -> str:
+    """The demo's printed lines, up to the one that says how to stop it."""
+    lines: list[str] = []
+    while not lines or "Ctrl-C" not in lines[-1]:
+        line = out.readline()
+        assert line, "".join(lines)
+        lines.append(line)
+    return "".join(lines)
+
+
+class SiteWatch:
+    """What the demo's site showed over the polls: the fuse never exceeded, a charger seen
+    online then offline with its fallback reserved, "Meter offline" appearing and clearing."""
+
+    def __init__(self) -> None:
+        self.over_fuse: list[dict[str, object]] = []
+        self.online: set[str] = set()
+        self.fallback_reserved = False
+        self.meter_offline = False
+        self.meter_back = False
+
+    def look(self, site: dict[str, Any]) -> None:
+        chargers = site["chargers"]
+        allocated = sum(c["allocated_a"] for c in chargers)
+        if site["limit_a"] > FUSE_A or allocated > FUSE_A or (
+                allocated > 0 and allocated + site["reserved_a"] + site["metered_a"]
+                > site["limit_a"] + 1e-6):
+            self.over_fuse.append(site)
+        for charger in chargers:
+            if charger["state"] != "offline":
+                self.online.add(charger["id"])
+            elif charger["id"] in self.online and (
+                    charger["reserved_a"] == charger["fallback_current_a"]):
+                self.fallback_reserved = True
+        codes = {n["code"] for n in site["notifications"]}
+        if "MeterOffline" in codes and site["meter_source"] == "meter-fallback":
+            self.meter_offline = True
+        elif self.meter_offline and site["meter"]["state"] == "online":
+            self.meter_back = True
+
+
 def _what_the_demo_showed(browser: urllib.request.OpenerDirector, base: str,
-                          seen_offline: set[str]) -> dict[str, bool]:
+                          seen_offline: set[str], site: SiteWatch) -> dict[str, bool]:
     errors = get_json(browser, f"{base}/api/v1/errors?state=all&limit=500")["errors"]
     listing = get_json(browser, f"{base}/api/v1/chargers?limit=500")["chargers"]
     seen_offline.update(c["id"] for c in listing if not c["online"])  # type: ignore[index,union-attr]
@@ -80,11 +125,20 @@ def _what_the_demo_showed(browser: urllib.request.OpenerDirector, base: str,
     for e in errors:  # type: ignore[union-attr]
         key = (e["charger_id"], e["connector_id"], e["opened_at"])
         together.setdefault(key, set()).add(e["code"])
+    alerts = get_json(browser, f"{base}/api/v1/alerts?state=sent")["alerts"]
+    site.look(get_json(browser, f"{base}/api/v1/sites/depot"))
     return {
         "compound code": any(len(codes) > 1 for codes in together.values()),
         "warning-only error": any(e["warning_only"] for e in errors),  # type: ignore[union-attr]
         "reboot": any(e["cleared_by"] == "reboot" for e in errors),  # type: ignore[union-attr]
         "offline and back": _offline_and_back(browser, base, seen_offline),
+        "healed by a reset": any(  # an action of self-healing, and the error cleared by it
+            a["action"] == "soft_reset" and a["cleared"] is True
+            for e in errors for a in e["actions"]),  # type: ignore[union-attr,index]
+        "alert sent": any(a["state"] == "sent" for a in alerts),  # type: ignore[union-attr,index]
+        "site charger offline, fallback reserved": site.fallback_reserved,
+        "meter offline": site.meter_offline,
+        "meter back": site.meter_back,
     }
 
 
@@ -94,7 +148,7 @@ def test_demo_shows_everything_in_two_minutes_then_cleans_up() -> None:
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert process.stdout is not None
     try:
-        banner = "".join(process.stdout.readline() for _ in range(6))
+        banner = _banner(process.stdout)
         link = re.search(r"Dashboard\s+((http://[^/\s]+)/login/link\?token=\S+)", banner)
         database = re.search(r"Database\s+sqlite:///(\S+)/demo\.db", banner)
         assert link and database, banner
@@ -107,14 +161,20 @@ def test_demo_shows_everything_in_two_minutes_then_cleans_up() -> None:
         vendors = {c["vendor"] for c in get_json(browser, f"{base}/api/v1/chargers?limit=500")[
             "chargers"]}  # type: ignore[union-attr,index]
         seen_offline: set[str] = set()
+        site = SiteWatch()
         shown: dict[str, bool] = {}
         deadline = time.monotonic() + DEMO_WINDOW_S + SLACK_S
         while time.monotonic() < deadline:
-            shown = _what_the_demo_showed(browser, base, seen_offline)
+            shown = _what_the_demo_showed(browser, base, seen_offline, site)
             if all(shown.values()):
                 break
             time.sleep(2)
         assert all(shown.values()), f"the demo did not show: {shown}"
+        assert not site.over_fuse, site.over_fuse[0]
+        for page in ("/alerts", "/sites/depot", "/reliability", "/c/DEMO-001"):  # printed
+            assert f"{base}{page}" in banner, banner
+            with browser.open(f"{base}{page}", timeout=30) as opened:
+                assert opened.status == 200
         assert len(vendors - {None, "evfault"}) >= 3, vendors
         stream = browser.open(f"{base}/api/v1/events", timeout=30)  # a dashboard left open
         process.send_signal(signal.SIGINT)

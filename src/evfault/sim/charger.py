@@ -411,8 +411,10 @@ class VirtualCharger:
         self.push(self.vt + self._interval(spec.per_hour), FAULT, index)
         await self.trip(index)
 
-    async def trip(self, index: int, duration: float | None = None) -> None:
-        """The scenario's fault `index` trips now (if this charger can have it, and now)."""
+    async def trip(self, index: int, duration: float | None = None,
+                   resets: int | None = None) -> None:
+        """The scenario's fault `index` trips now (if this charger can have it, and now);
+        `resets`: how many restarts it survives (None: the scenario's chance)."""
         spec = self.scenario.faults[index]
         found = self.routes[index]
         if found is None:
@@ -428,7 +430,7 @@ class VirtualCharger:
         if not fresh:
             return
         self._fault_ids += 1
-        fault = ActiveFault(self._fault_ids, found.kind, fresh, spec.broken)
+        fault = ActiveFault(self._fault_ids, found.kind, fresh, spec.broken, resets)
         await self.raise_fault(connector, fault)
         lasts = spec.duration.draw(self.rng) if duration is None else duration
         self.push(self.vt + lasts, FAULT_END, connector.id, fault.id)
@@ -506,9 +508,9 @@ class VirtualCharger:
         outage = outage or self.scenario.reboots or _FORCED_REBOOT
         for connector in self.connectors[1:]:
             await self._abandon_session(connector, "Reboot")
-        if self.rng.random() >= outage.fault_persists:
-            for connector in self.connectors:
-                connector.faults.clear()
+        by_chance = self.rng.random() < outage.fault_persists
+        for connector in self.connectors:
+            connector.faults[:] = [f for f in connector.faults if f.survives(by_chance)]
         self.stats.reboots += 1
         self.needs_boot = True
         self.boot_reason = reason

@@ -29,6 +29,8 @@ def assign(chargers: Sequence[VirtualCharger], events: Sequence[OpeningEvent]) -
     for index, event in enumerate(events):
         if event.same_charger_as is not None:
             chosen = used[event.same_charger_as]
+        elif event.charger is not None:  # by number; a smaller fleet (--chargers) lacks it
+            chosen = chargers[event.charger - 1] if event.charger <= len(chargers) else None
         else:
             chosen = _first_able(chargers, event, used)
         used.append(chosen)
@@ -41,6 +43,10 @@ def _first_able(chargers: Sequence[VirtualCharger], event: OpeningEvent,
     able = [c for c in chargers if _can_show(c, event)]
     fresh = [c for c in able if c not in used]
     candidates = fresh or able
+    if event.resets is not None:
+        # A fault for self-healing: a charger with one connector, so that its reset ends no
+        # other driver's charge (the rules never reset during a transaction by default).
+        candidates = sorted(candidates, key=lambda c: len(c.connectors))
     return candidates[0] if candidates else None
 
 
@@ -65,9 +71,27 @@ async def play(charger: VirtualCharger, event: OpeningEvent, index: int, stage: 
         await charger.reboot(outage, "Watchdog")
     elif event.kind == "fault":
         labels = [f.label for f in charger.scenario.faults]
-        await charger.trip(labels.index(event.code), event.seconds)
+        await charger.trip(labels.index(event.code), event.seconds, event.resets)
+    elif event.kind == "charge":
+        await _charge(charger, index, stage, event.seconds)
     else:
         await _warning(charger, event, index, stage)
+
+
+async def _charge(charger: VirtualCharger, index: int, stage: int, seconds: float) -> None:
+    """A car charges for about `seconds` (a site's load management has something to share)."""
+    from evfault.sim.charger import OPENING
+
+    tag = f"OPEN{index:04d}"
+    if stage == _PLUG_IN:
+        connector = _free_connector(charger)
+        if connector is not None:
+            await charger.begin_session(connector, tag)
+            charger.push(charger.vt + seconds, OPENING, index, _CLEAR)
+        return
+    for connector in charger.connectors[1:]:
+        if connector.id_tag == tag and connector.phase in (Phase.CHARGING, Phase.SUSPENDED):
+            await charger.end_session(connector, "EVDisconnected")
 
 
 async def _warning(charger: VirtualCharger, event: OpeningEvent, index: int, stage: int) -> None:

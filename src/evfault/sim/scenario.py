@@ -95,7 +95,7 @@ class ChargerModel:
 
 SIM_MODEL = ChargerModel("evfault", "SimCharger", "evfault-sim-1")
 
-OPENING_KINDS = ("fault", "warning", "disconnect", "reboot")
+OPENING_KINDS = ("fault", "warning", "disconnect", "reboot", "charge")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +105,12 @@ class OpeningEvent:
     fault: a scenario fault (by its label, F001+F003) trips for `seconds`; warning: a plain
     OCPP 1.6 errorCode reported while charging (the session goes on) for `seconds`;
     disconnect: the connection drops for `seconds`; reboot: the charger restarts, down for
-    `seconds`, and does not re-report its faults. `same_charger_as` plays it on the charger
-    an earlier event (by its position) was played on.
+    `seconds`, and does not re-report its faults; charge: a car plugs in and charges for
+    about `seconds` (the session's own steps may end it sooner). `same_charger_as` plays it
+    on the charger an earlier event (by its position) was played on; `charger` on the fleet's
+    charger of that number (1: the first). A fault's `resets` is how many restarts (a Reset
+    from the central system, or any reboot) it survives: 0, the first clears it — the case of
+    self-healing.
     """
 
     at: float
@@ -114,6 +118,8 @@ class OpeningEvent:
     seconds: float
     code: str = ""
     same_charger_as: int | None = None
+    resets: int | None = None
+    charger: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +217,9 @@ def parse_scenario(doc: Mapping[str, Any], origin: str = "scenario") -> Scenario
             raise ScenarioError(f"{origin}: faults[{index}]: {problem}")
     labels = {f.label for f in scenario.faults}
     for index, event in enumerate(scenario.opening):
+        if event.charger is not None and event.charger > scenario.chargers:
+            raise ScenarioError(f"{origin}: opening[{index}]: charger {event.charger} is not "
+                                f"in a fleet of {scenario.chargers}.")
         if event.kind == "fault" and event.code not in labels:
             raise ScenarioError(f"{origin}: opening[{index}]: fault {event.code} is not one of "
                                 f"the scenario's faults ({', '.join(sorted(labels))}).")
@@ -224,7 +233,7 @@ _SESSION_KEYS = ("per_hour", "plug_in", "charging", "suspended", "finishing", "m
 _FAULT_KEYS = ("codes", "per_hour", "duration", "broken")
 _OUTAGE_KEYS = ("per_hour", "downtime", "fault_persists")
 _MODEL_KEYS = ("vendor", "model", "firmware", "weight")
-_OPENING_KEYS = ("at", "same_charger_as", *OPENING_KINDS)
+_OPENING_KEYS = ("at", "same_charger_as", "charger", *OPENING_KINDS)
 
 
 def _protocol_choice(value: str, current: tuple[tuple[str, float], ...]) -> tuple[
@@ -352,23 +361,30 @@ def _opening(reader: _Reader, index: int) -> OpeningEvent:
     if len(kinds) != 1:
         reader.fail("event", f"needs exactly one of {', '.join(OPENING_KINDS)}")
     kind = kinds[0]
-    code, seconds = "", 0.0
+    code, seconds, resets = "", 0.0, None
     if kind in ("fault", "warning"):
         child = reader.child(kind)
         if child is None:
             reader.fail(kind, "must be a mapping {code: …, seconds: …}")
         assert child is not None
+        child.only(("code", "seconds", "resets") if kind == "fault" else ("code", "seconds"))
         code = child.text("code", "").strip()
         if not code:
             child.fail("code", "must name a code (a fault's label such as F001+F003)")
         seconds = child.number("seconds", 60.0, positive=True)
+        if child.raw("resets") is not None:
+            resets = child.integer("resets", 0)
     else:
         seconds = reader.number(kind, 30.0, positive=True)
     same = reader.raw("same_charger_as")
     if same is not None and (isinstance(same, bool) or not isinstance(same, int)
                              or not 0 <= same < index):
         reader.fail("same_charger_as", "must be the position of an earlier opening event")
-    return OpeningEvent(reader.number("at", 0.0), kind, seconds, code, same)
+    charger = reader.integer("charger", 1, minimum=1) if reader.raw("charger") is not None \
+        else None
+    if charger is not None and same is not None:
+        reader.fail("charger", "and same_charger_as cannot both be given")
+    return OpeningEvent(reader.number("at", 0.0), kind, seconds, code, same, resets, charger)
 
 
 def _yaml(text: str, origin: str) -> Mapping[str, Any]:

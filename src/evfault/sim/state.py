@@ -36,6 +36,14 @@ class ActiveFault:
     kind: str  # "evgo", "chargex" or "ocpp"
     conditions: tuple[Condition, ...]
     broken: str | None = None
+    resets: int | None = None  # restarts it survives (scripted); None: the outage's chance
+
+    def survives(self, by_chance: bool) -> bool:
+        """Whether the fault is still there after a restart (a scripted one counts down)."""
+        if self.resets is None:
+            return by_chance
+        self.resets -= 1
+        return self.resets >= 0
 
 
 # Three phases at 230 V: watts per ampere per phase.
