@@ -207,12 +207,47 @@ def test_the_demo_opening_goes_to_chargers_able_to_show_it() -> None:
     assert planned[3] is planned[0]  # the reboot hits the charger with the compound code
     assert len({c.model.vendor for c in fleet}) >= 5
     assert all(len(c.model.model) <= 20 for c in fleet)
+    # Self-healing's faults: on 1.6 chargers with one connector (a reset stops no other car).
+    healing = [planned[i] for i, e in enumerate(scenario.opening) if e.resets is not None]
+    assert len(healing) == 2 and len(set(healing)) == 2
+    assert all(c.protocol == "1.6" and len(c.connectors) == 2 for c in healing)
+    # The site's chargers by number: the fleet's last three, one of them going offline.
+    numbered = {i: planned[i].ident for i, e in enumerate(scenario.opening) if e.charger}
+    assert set(numbered.values()) == {"DEMO-048", "DEMO-049", "DEMO-050"}
+    assert any(scenario.opening[i].kind == "disconnect" for i in numbered)
+
+
+async def test_a_scripted_fault_survives_as_many_restarts_as_it_says() -> None:
+    from evfault.sim.scenario import OutageSpec
+    from evfault.sim.state import ActiveFault
+
+    scenario = parse_scenario({"name": "x", "chargers": 1, "connectors": [1]}, "x.yaml")
+    [charger] = build_fleet("ws://127.0.0.1:1/ocpp", scenario, 1, FleetStats())
+    connector = charger.connectors[1]
+    healed = ActiveFault(1, "ocpp", (), resets=0)
+    stubborn = ActiveFault(2, "ocpp", (), resets=2)
+    by_chance = ActiveFault(3, "ocpp", ())
+    connector.faults = [healed, stubborn, by_chance]
+    always = OutageSpec(per_hour=0.0, downtime=Span(1, 1), fault_persists=1.0)
+    await charger.reboot(always)  # the first restart: the reset that heals
+    assert connector.faults == [stubborn, by_chance]
+    await charger.reboot(OutageSpec(per_hour=0.0, downtime=Span(1, 1), fault_persists=0.0))
+    assert connector.faults == [stubborn]  # chance cleared the other; this one has one left
+    await charger.reboot(always)
+    assert connector.faults == []
 
 
 @pytest.mark.parametrize(("doc", "says"), [
     ({"opening": [{"at": 1, "fault": {"code": "F009", "seconds": 5}}]}, "is not one of"),
     ({"opening": [{"at": 1, "reboot": 5, "disconnect": 5}]}, "needs exactly one of"),
     ({"opening": [{"at": 1, "reboot": 5, "same_charger_as": 0}]}, "an earlier opening event"),
+    ({"opening": [{"at": 1, "reboot": 5, "charger": 11}]}, "charger 11 is not in a fleet of 10"),
+    ({"opening": [{"at": 1, "reboot": 5, "charger": 0}]}, "charger must be a whole number ≥ 1"),
+    ({"opening": [{"at": 1, "reboot": 5}, {"at": 2, "reboot": 5, "charger": 1,
+                                           "same_charger_as": 0}]}, "cannot both be given"),
+    ({"opening": [{"at": 1, "fault": {"code": "F001", "resets": -1}}]}, "resets must be a whole"),
+    ({"opening": [{"at": 1, "warning": {"code": "F001", "resets": 1}}]},
+     "resets is not a scenario key"),
     ({"models": [{"vendor": "V", "model": "M" * 21, "firmware": "1"}]}, "at most 20 characters"),
     ({"models": [{"vendor": "V", "model": "M"}]}, "must all be given as text"),
 ])
