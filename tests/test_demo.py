@@ -136,6 +136,11 @@ def _what_the_demo_showed(browser: urllib.request.OpenerDirector, base: str,
             a["action"] == "soft_reset" and a["cleared"] is True
             for e in errors for a in e["actions"]),  # type: ignore[union-attr,index]
         "alert sent": any(a["state"] == "sent" for a in alerts),  # type: ignore[union-attr,index]
+        "resets that did not help, then an alert": any(  # soft and hard reset, error stayed
+            [(a["action"], a["cleared"]) for a in e["actions"]]  # type: ignore[index]
+            == [("soft_reset", False), ("hard_reset", False)]
+            for e in errors) and any(  # type: ignore[union-attr]
+            a["rule"] == "demo-still-broken" for a in alerts),  # type: ignore[union-attr,index]
         "site charger offline, fallback reserved": site.fallback_reserved,
         "meter offline": site.meter_offline,
         "meter back": site.meter_back,

@@ -50,8 +50,9 @@ alerts:
 
 
 async def run_demo(settings: Settings, scenario_name: str, chargers: int | None, seed: int,
-                   announce: Callable[[str], None], where_note: str = "",
-                   folder: Path | None = None) -> None:
+                   announce: Callable[[str], None], where_note: str, folder: Path) -> None:
+    """Server, fleet and the demo's own parts: its rules and webhook receiver (unless --rules),
+    its site file around the scenario's simulated meter (unless --sites); files in `folder`."""
     from evfault.alerts.receiver import WebhookReceiver
     from evfault.server import Server
     from evfault.sim.fleet import charger_ids, run_fleet
@@ -61,10 +62,12 @@ async def run_demo(settings: Settings, scenario_name: str, chargers: int | None,
     scenario = load_scenario(scenario_name)
     if chargers is not None:
         scenario = replace(scenario, chargers=chargers)
-    folder = folder or Path(settings.db.removeprefix("sqlite:///")).parent
     receiver: WebhookReceiver | None = None
     site: SiteDevices | None = None
+    shared: list[str] = []  # the site's chargers
     if not settings.rules:  # the demo's rules, alerts to a receiver of its own
+        if not settings.webhook_secret:  # the receiver checks the signatures with it
+            settings = settings.with_overrides(webhook_secret=secrets.token_hex(16))
         receiver = await WebhookReceiver(settings.webhook_secret).start()
         rules = folder / "rules.yaml"
         rules.write_text(DEMO_RULES.format(hook=receiver.url), encoding="utf-8")
@@ -74,8 +77,9 @@ async def run_demo(settings: Settings, scenario_name: str, chargers: int | None,
         # site file: the fleet's last three chargers share a 63 A connection behind it.
         site = SiteDevices(scenario.site)
         urls = await site.start()
+        shared = charger_ids(scenario)[-3:]
         settings = settings.with_overrides(sites=str(write_site(
-            folder, charger_ids(scenario)[-3:], scenario.site.meter, urls["meter"])))
+            folder, shared, scenario.site.meter, urls["meter"])))
         scenario = replace(scenario, site=None)
     server = Server(settings)
     try:
@@ -87,8 +91,9 @@ async def run_demo(settings: Settings, scenario_name: str, chargers: int | None,
     fleet = asyncio.create_task(run_fleet(address.ocpp, scenario, seed, stop))
     link = await demo_login_link(server)
     http = address.http
-    site_line = f"  Site        {http}/sites/{DEMO_SITE}  (3 chargers share {DEMO_FUSE_A:g} A)\n" \
-        if site is not None else ""
+    site_line = "" if site is None else (
+        f"  Site        {http}/sites/{DEMO_SITE}  ({len(shared)} chargers share "
+        f"{DEMO_FUSE_A:g} A)\n")
     announce(f"evfault demo: {scenario.chargers} simulated chargers are connecting.\n"
              f"  Dashboard   {http}{link}  (logs you in once, as {DEMO_USER})\n"
              f"  Alerts      {http}/alerts\n"
@@ -168,8 +173,6 @@ def demo(
     if settings.db == Settings().db:  # not chosen: a fresh database of the demo's own
         settings = settings.with_overrides(db=f"sqlite:///{folder / 'demo.db'}")
         where_note = "  (kept: --keep)" if keep else "  (removed on exit; --keep keeps it)"
-    if not settings.webhook_secret:  # the demo's receiver checks the signatures with it
-        settings = settings.with_overrides(webhook_secret=secrets.token_hex(16))
     if settings.alert_interval == Settings().alert_interval:
         settings = settings.with_overrides(alert_interval=DEMO_ALERT_INTERVAL)
     if settings.site_profile_hold == Settings().site_profile_hold:
