@@ -68,11 +68,12 @@ class NatsBus(InProcessBus):
             raise BusError(f"--bus must be a nats:// (or tls://) URL, not {self.url!r}.")
         try:
             # Reconnecting forever is for later; the first connection gets CONNECT_TIMEOUT_S.
-            self._nc = await asyncio.wait_for(nats.connect(
-                self.url, name=f"evfault-{self.node}", connect_timeout=CONNECT_TIMEOUT_S,
-                max_reconnect_attempts=-1, reconnect_time_wait=1.0, allow_reconnect=True,
-                error_cb=self._on_error, disconnected_cb=self._on_disconnected,
-                reconnected_cb=self._on_reconnected), CONNECT_TIMEOUT_S)
+            async with asyncio.timeout(CONNECT_TIMEOUT_S):
+                self._nc = await nats.connect(
+                    self.url, name=f"evfault-{self.node}", connect_timeout=CONNECT_TIMEOUT_S,
+                    max_reconnect_attempts=-1, reconnect_time_wait=1.0, allow_reconnect=True,
+                    error_cb=self._on_error, disconnected_cb=self._on_disconnected,
+                    reconnected_cb=self._on_reconnected)
         except Exception as exc:  # nats raises several kinds; each means "not reachable"
             raise BusError(f"Could not reach NATS at {self.url} ({exc.__class__.__name__}); "
                            "start nats-server or correct --bus.") from None

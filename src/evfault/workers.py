@@ -114,7 +114,8 @@ async def orphaned(stop: asyncio.Event) -> None:
             stop.set()
             return
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), 1.0)
+            async with asyncio.timeout(1.0):
+                await stop.wait()
 
 
 class Supervisor:
@@ -234,7 +235,8 @@ class Supervisor:
                 process.send_signal(signal.SIGTERM)
         for process in self.workers.values():
             try:
-                await asyncio.wait_for(process.wait(), STOP_GRACE_S)
+                async with asyncio.timeout(STOP_GRACE_S):
+                    await process.wait()
             except TimeoutError:
                 with contextlib.suppress(ProcessLookupError):
                     process.kill()

@@ -278,7 +278,8 @@ class Alerts:
                 log.exception("checking or delivering alerts failed")
             self._wake.clear()
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.alert_interval)
+                async with asyncio.timeout(self.settings.alert_interval):
+                    await self._wake.wait()
 
 
 def _add_rules_audited(connection: Connection, text: str, actor: str, at: datetime

@@ -121,7 +121,8 @@ class Trust:
         last_refresh = asyncio.get_running_loop().time()
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), FLUSH_S)
+                async with asyncio.timeout(FLUSH_S):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self.flush()

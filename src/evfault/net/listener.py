@@ -192,7 +192,8 @@ class Listener:
             await asyncio.wait(ends, timeout=5.0)
         if self._server is not None:
             with suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 1.0)
+                async with asyncio.timeout(1.0):
+                    await self._server.wait_closed()
 
     async def _settle(self, tasks: list[asyncio.Task[None]], sockets: list[WebSocket]) -> None:
         deadline = self.loop.time() + STOP_GRACE_S
@@ -203,8 +204,8 @@ class Listener:
         if self._sockets:
             self._none_left = asyncio.Event()
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._none_left.wait(),
-                                       max(0.0, deadline - self.loop.time()))
+                async with asyncio.timeout_at(deadline):
+                    await self._none_left.wait()
 
 
 def reuse_port_supported() -> bool:

@@ -86,7 +86,8 @@ class Session:
         a message in flight is answered, or it is neither stored nor answered."""
         self.closing = True
         try:
-            await asyncio.wait_for(self._busy.acquire(), CLOSE_WAIT_S)
+            async with asyncio.timeout(CLOSE_WAIT_S):
+                await self._busy.acquire()
         except TimeoutError:
             log.warning("%s: closing without waiting for the message being handled",
                         self.charger_id)

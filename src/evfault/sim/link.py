@@ -74,7 +74,8 @@ class Link:
         self._stats.by_action[action] += 1
         try:
             await self.ws.send(orjson.dumps([CALL, message_id, action, payload]).decode())
-            kind, body = await asyncio.wait_for(future, self._timeout)
+            async with asyncio.timeout(self._timeout):
+                kind, body = await future
         except TimeoutError:
             self._stats.timeouts += 1
             return None

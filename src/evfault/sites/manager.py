@@ -223,7 +223,8 @@ class SiteManager:
     async def _run(self) -> None:
         while True:
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.recompute_s)
+                async with asyncio.timeout(self.recompute_s):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self.recompute_all()
