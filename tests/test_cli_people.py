@@ -96,8 +96,15 @@ def test_a_normal_start_prints_no_library_chatter(tmp_path: Path) -> None:
         first = server.stdout.readline()
         assert first.startswith("evfault is running: dashboard http://127.0.0.1:")
     finally:
+        # At once, as a person who pressed Ctrl-C on seeing the line would (it once hung here:
+        # what the server logs while stopping says which part held it).
         server.send_signal(signal.SIGINT)
-        _, errors = server.communicate(timeout=WAIT_S)
+        try:
+            _, errors = server.communicate(timeout=WAIT_S)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            _, errors = server.communicate()
+            raise AssertionError(f"Ctrl-C did not stop the server; it logged: {errors}") from None
     assert server.returncode == 0
     assert "alembic" not in errors and "INFO" not in errors, errors
     assert "Traceback" not in errors

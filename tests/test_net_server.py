@@ -296,3 +296,27 @@ async def test_a_gate_that_never_answers_does_not_hold_the_connection(tmp_path: 
         assert answer == b""  # cut after the header timeout, never upgraded
         assert server.listener is not None
         await wait_until(lambda: server.listener.connections == 0)  # type: ignore[union-attr]
+
+
+async def test_a_part_that_holds_the_stop_is_named_in_the_log(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import evfault.server
+
+    monkeypatch.setattr(evfault.server, "STOP_REPORT_S", 0.05)
+    released = asyncio.Event()
+    async with running(tmp_path) as server:
+        assert server.alerts is not None
+        stop_alerts = server.alerts.stop
+
+        async def held() -> None:  # the alerts' stop waits until the test lets it go
+            await released.wait()
+            await stop_alerts()
+
+        monkeypatch.setattr(server.alerts, "stop", held)
+        with caplog.at_level(logging.WARNING, logger="evfault"):
+            stopping = asyncio.create_task(server.stop())
+            await wait_until(lambda: "still waiting for the alerts after" in caplog.text)
+            assert not stopping.done()
+            released.set()
+            await stopping
+        assert server.listener is not None and server.listener.connections == 0

@@ -100,6 +100,19 @@ def run(main: Coroutine[Any, Any, T]) -> T:
 GC_YOUNG_THRESHOLD = 10_000
 
 
+# While a part of the server keeps its stop waiting, it is named in the log this often.
+STOP_REPORT_S = 10.0
+
+
+async def _stop_part(name: str, stopping: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.ensure_future(stopping)
+    waited = 0.0
+    while not (await asyncio.wait({task}, timeout=STOP_REPORT_S))[0]:
+        waited += STOP_REPORT_S
+        log.warning("stopping: still waiting for the %s after %.0f s", name, waited)
+    task.result()
+
+
 def tune_gc() -> None:
     """Collect less often, and never again scan what startup built (catalog, app, modules).
 
@@ -223,32 +236,23 @@ class Server:
             raise
 
     async def stop(self) -> None:
+        """Stop every part in order. A part that keeps the stop waiting is named in the log
+        every STOP_REPORT_S, so a stop that hangs says where."""
         if self.app is not None:
             close_event_streams(self.app)  # a browser's open stream must not hold the stop
-        if self.healer:
-            await self.healer.stop()
-        if self.sites:
-            await self.sites.stop()
-        if self.liveness:
-            await self.liveness.stop()
-        if self.reconciler:
-            await self.reconciler.stop()
-        if self.retention:
-            await self.retention.stop()
-        if self.central:
-            await self.central.stop()
-        if self.listener:
-            await self.listener.stop()
-        if self.alerts:
-            await self.alerts.stop()
-        if self.services and isinstance(self.services.bus, NatsBus):
-            await self.services.bus.stop()
-        if self.tags:
-            await self.tags.stop()
-        if self.trust:
-            await self.trust.stop()
+        bus = self.services.bus if self.services else None
+        parts: list[tuple[str, Any]] = [
+            ("self-healing", self.healer), ("sites", self.sites),
+            ("liveness probe", self.liveness), ("reconciler", self.reconciler),
+            ("log retention", self.retention), ("chargers' sessions", self.central),
+            ("listener", self.listener), ("alerts", self.alerts),
+            ("NATS bus", bus if isinstance(bus, NatsBus) else None), ("idTag list", self.tags),
+            ("charger registry", self.trust)]
+        for name, part in parts:
+            if part is not None:
+                await _stop_part(name, part.stop())
         if self.services:
-            await self.services.store.close()
+            await _stop_part("database writes", self.services.store.close())
         if self._stopped is not None:
             self._stopped.set()
 

@@ -82,23 +82,27 @@ async def run_server(settings: Settings, announce: Callable[[str], None]) -> Non
 
     role = WorkerRole.from_env()
     count = 1 if role else worker_count(settings)
+    # Our handlers before anything is printed: a Ctrl-C that follows the "running" line at once
+    # must reach stop.set, not the loop runner's default (which cancels this coroutine).
+    stop = stop_on_signals()
     if count > 1:
-        await run_workers(settings, count, announce, stop_on_signals())
+        await run_workers(settings, count, announce, stop)
         return
     server = Server(settings)
     address = await start_or_explain(server, settings, reuse_port=role is not None)
-    announce(f"evfault is running: dashboard {address.http}/  API {address.http}/api/v1  "
-             f"OCPP {address.ocpp}/{{chargePointId}}")
-    await announce_first_run(server, address, announce, role)
-    stop = stop_on_signals()
     watch = asyncio.ensure_future(orphaned(stop)) if role is not None else None
     serving = asyncio.ensure_future(server.serve_forever())
     waiter = asyncio.ensure_future(stop.wait())
-    await asyncio.wait({waiter, serving}, return_when=asyncio.FIRST_COMPLETED)
-    waiter.cancel()
-    if watch is not None:
-        watch.cancel()
-    await server.stop()
+    try:
+        announce(f"evfault is running: dashboard {address.http}/  API {address.http}/api/v1  "
+                 f"OCPP {address.ocpp}/{{chargePointId}}")
+        await announce_first_run(server, address, announce, role)
+        await asyncio.wait({waiter, serving}, return_when=asyncio.FIRST_COMPLETED)
+    finally:  # however this ends, what was acknowledged is written and the port is given back
+        waiter.cancel()
+        if watch is not None:
+            watch.cancel()
+        await server.stop()
 
 
 async def announce_first_run(server: Any, address: Any, announce: Callable[[str], None],
