@@ -90,7 +90,10 @@ def test_a_normal_start_prints_no_library_chatter(tmp_path: Path) -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "evfault", "serve", "--port", "0",
          "--db", f"sqlite:///{tmp_path / 'fresh.db'}"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy(),
+        # As `nohup evfault serve &` starts it: SIGINT inherited ignored, until evfault's own
+        # handler takes it (a Ctrl-C right after the first line was once lost that way).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     assert server.stdout is not None
     try:
         first = server.stdout.readline()

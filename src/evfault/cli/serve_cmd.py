@@ -82,8 +82,9 @@ async def run_server(settings: Settings, announce: Callable[[str], None]) -> Non
 
     role = WorkerRole.from_env()
     count = 1 if role else worker_count(settings)
-    # Our handlers before anything is printed: a Ctrl-C that follows the "running" line at once
-    # must reach stop.set, not the loop runner's default (which cancels this coroutine).
+    # Our handlers before anything is printed, so a Ctrl-C that follows the "running" line at
+    # once reaches stop.set. Started in the background (`nohup evfault serve &`, a CI step), the
+    # process inherits SIGINT ignored, and until our handler was in place such a Ctrl-C was lost.
     stop = stop_on_signals()
     if count > 1:
         await run_workers(settings, count, announce, stop)
